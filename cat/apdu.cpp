@@ -1,0 +1,1 @@
+// cat/apdu.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// cat/describe.cpp — placeholder, being written.

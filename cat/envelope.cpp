@@ -1,0 +1,1 @@
+// cat/envelope.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// cat/objects.cpp — placeholder, being written.

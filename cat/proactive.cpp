@@ -1,0 +1,1 @@
+// cat/proactive.cpp — placeholder, being written.

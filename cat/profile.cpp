@@ -1,0 +1,1 @@
+// cat/profile.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// cat/response.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// cat/session.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// cat/text.cpp — placeholder, being written.

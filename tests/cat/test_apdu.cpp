@@ -1,0 +1,1 @@
+// tests/cat/test_apdu.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// tests/cat/test_describe.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// tests/cat/test_envelope_vectors.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// tests/cat/test_objects.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// tests/cat/test_proactive_vectors.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// tests/cat/test_profile.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// tests/cat/test_response_vectors.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// tests/cat/test_session.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// tests/cat/test_text.cpp — placeholder, being written.
