@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Writes the fuzz seed corpus: one file per conformance vector (tests/vectors/*.json), plus
+the same objects wrapped as CAT APDU exchanges, into OUTDIR (created, then filled)."""
+import json
+import pathlib
+import sys
+
+vectors = pathlib.Path(sys.argv[1])
+out = pathlib.Path(sys.argv[2])
+out.mkdir(parents=True, exist_ok=True)
+seen = set()
+for name in ('cat_conformance_vectors.json', 'resolved_vectors.json'):
+    for v in json.loads((vectors / name).read_text()):
+        data = bytes.fromhex(v['hex'])
+        if data in seen:
+            continue
+        seen.add(data)
+        n = len(seen)
+        (out / f'v{n:04d}').write_bytes(data)
+        if v['kind'] == 'proactive_command' and len(data) < 256:
+            apdu = bytes([0x80, 0x12, 0, 0, len(data)]) + data + b'\x90\x00'
+        elif v['kind'] == 'terminal_response' and len(data) < 256:
+            apdu = bytes([0x80, 0x14, 0, 0, len(data)]) + data + b'\x91\x10'
+        elif len(data) < 256:
+            apdu = bytes([0x80, 0xC2, 0, 0, len(data)]) + data + b'\x90\x00'
+        else:
+            continue
+        (out / f'a{n:04d}').write_bytes(apdu)
+# A TERMINAL PROFILE APDU.
+(out / 'profile').write_bytes(bytes.fromhex('801000001F' + 'FF' * 31 + '9000'))
+print(f'{len(seen)} vectors written to {out}')
