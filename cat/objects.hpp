@@ -2,11 +2,14 @@
 // types. Each has `decode(value bytes)` (bounds-checked, never throws: the Error names the tag)
 // and `encode()` (value bytes only, without tag/length: the caller chooses CR), plus
 // `describe()` giving named fields for logs, dmsc-ctl decode and JSON.
+// `offset` of decode() is where the object's TLV starts in the outermost buffer (Ctlv::offset);
+// an Error carries it, with the tag and result '32'.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -180,12 +183,28 @@ struct TextString {
     static Result<TextString> decode(ByteView v, std::size_t offset = 0);
     Bytes encode() const;
     Fields describe() const;
+    std::optional<std::string> text() const;  // UTF-8; nullopt for a null text string
     bool operator==(const TextString&) const = default;
 };
 
 // Helpers for one-byte and raw objects.
 Result<std::uint8_t> decode_u8(ByteView v, std::uint16_t tag, std::size_t offset);
 Result<std::uint16_t> decode_u16(ByteView v, std::uint16_t tag, std::size_t offset);
+
+// "hh:mm:ss" of a timer value (8.38).
+std::string timer_value_to_string(const TimerValue& t);
+
+// 8.70 network access name (TS 23.003 9.1 length-prefixed labels) <-> "label.label".
+bool decode_network_access_name(ByteView v, std::string& out);
+Bytes encode_network_access_name(std::string_view apn);
+
+// 8.1 address / 8.44 DTMF string digits ('A' '*', 'B' '#', 'C' shown 'c', 'F' filler).
+std::string decode_bcd_digits(ByteView v);
+// 8.20 IMEI / 8.68 IMEISV (TS 24.008 10.5.1.4 mobile identity digits).
+std::string decode_identity_digits(ByteView v);
+
+// 8.18 file list: number of files, then full paths concatenated, each starting '3F00'.
+Result<std::vector<Bytes>> decode_file_list(ByteView v, std::size_t offset = 0);
 
 // Fields of any data object by tag, used by dmsc-ctl decode for every TLV it meets. Unknown
 // tags give an empty list; a value that does not decode gives one field "error".
