@@ -63,7 +63,7 @@ void Session::clear_handler(CommandType type) {
 
 void Session::reset(FailReason reason) {
     // An ENVELOPE on its way is still at the head of the queue: it fails with the rest.
-    for (const auto& e : envelopes_) events_.push_back(EnvelopeFailed{e.id, reason, std::nullopt});
+    for (const auto& e : envelopes_) emit(EnvelopeFailed{e.id, reason, std::nullopt});
     envelopes_.clear();
     exchange_.reset();
     fetch_due_.reset();
@@ -155,10 +155,10 @@ bool Session::on_response(const ResponseApdu& response, TimePoint now) {
             Exchange done = std::move(ex);
             exchange_.reset();
             if (done.purpose == Purpose::Envelope) {
-                events_.push_back(EnvelopeFailed{done.envelope_id, FailReason::TooManyFollowups, sw});
+                emit(EnvelopeFailed{done.envelope_id, FailReason::TooManyFollowups, sw});
                 envelopes_.pop_front();
             } else {
-                events_.push_back(CardError{static_cast<Ins>(done.next.ins), sw, "too many follow-ups"});
+                emit(CardError{static_cast<Ins>(done.next.ins), sw, "too many follow-ups"});
             }
             return true;
         }
@@ -194,25 +194,25 @@ void Session::finish(Exchange ex, const StatusWord& sw, Bytes data, TimePoint no
     switch (ex.purpose) {
         case Purpose::Profile:
             if (sw_performed(kind)) {
-                events_.push_back(ProfileDownloaded{sw});
+                emit(ProfileDownloaded{sw});
             } else {
-                events_.push_back(CardError{Ins::TerminalProfile, sw, "TERMINAL PROFILE refused"});
+                emit(CardError{Ins::TerminalProfile, sw, "TERMINAL PROFILE refused"});
             }
             break;
         case Purpose::Fetch:
             if (!sw_performed(kind)) {
                 // Nothing was fetched, so nothing needs answering: the loop goes on.
-                events_.push_back(CardError{Ins::Fetch, sw, "FETCH failed"});
+                emit(CardError{Ins::Fetch, sw, "FETCH failed"});
             } else if (data.empty()) {
-                events_.push_back(CardError{Ins::Fetch, sw, "FETCH returned no data"});
+                emit(CardError{Ins::Fetch, sw, "FETCH returned no data"});
             } else {
                 handle_proactive(data, now);
             }
             break;
         case Purpose::TerminalResponse:
-            events_.push_back(TerminalResponseSent{ex.details, ex.general_result, sw});
+            emit(TerminalResponseSent{ex.details, ex.general_result, sw});
             if (!sw_performed(kind)) {
-                events_.push_back(CardError{Ins::TerminalResponse, sw, "TERMINAL RESPONSE refused"});
+                emit(CardError{Ins::TerminalResponse, sw, "TERMINAL RESPONSE refused"});
             }
             break;
         case Purpose::Envelope:
@@ -220,20 +220,20 @@ void Session::finish(Exchange ex, const StatusWord& sw, Bytes data, TimePoint no
                 // TS 102 221 clause 10.2.1.2: '93 00' toolkit busy — the same ENVELOPE stays at
                 // the head of the queue (order kept) and is resent after a growing back-off.
                 busy_until_ = now + backoff_;
-                events_.push_back(EnvelopeBusy{ex.envelope_id, *busy_until_});
+                emit(EnvelopeBusy{ex.envelope_id, *busy_until_});
                 backoff_ = std::min(backoff_ * 2, config_.busy_backoff_max);
                 break;
             }
             envelopes_.pop_front();
             backoff_ = config_.busy_backoff_initial;
             if (sw_performed(kind)) {
-                events_.push_back(EnvelopeDone{ex.envelope_id, sw, std::move(data)});
+                emit(EnvelopeDone{ex.envelope_id, sw, std::move(data)});
             } else {
-                events_.push_back(EnvelopeFailed{ex.envelope_id, FailReason::CardRejected, sw});
+                emit(EnvelopeFailed{ex.envelope_id, FailReason::CardRejected, sw});
             }
             break;
         case Purpose::Status:
-            if (!sw_performed(kind)) events_.push_back(CardError{Ins::Status, sw, "STATUS failed"});
+            if (!sw_performed(kind)) emit(CardError{Ins::Status, sw, "STATUS failed"});
             break;
     }
 }
@@ -241,7 +241,7 @@ void Session::finish(Exchange ex, const StatusWord& sw, Bytes data, TimePoint no
 void Session::handle_proactive(const Bytes& ber, TimePoint now) {
     auto cmd = decode_proactive_command(ber);
     if (cmd) {
-        events_.push_back(ProactiveCommandReceived{cmd->details, ber, true, std::nullopt});
+        emit(ProactiveCommandReceived{cmd->details, ber, true, std::nullopt});
         const auto it = handlers_.find(cmd->details.type);
         if (it == handlers_.end() || !it->second) {
             // TS 102 223 clause 6.8 / 8.12: a command type the gateway does not perform.
@@ -278,7 +278,7 @@ void Session::handle_proactive(const Bytes& ber, TimePoint now) {
         general = static_cast<std::uint8_t>(GeneralResult::CommandDataNotUnderstood);
         if (auto salvaged = salvage_command_details(ber)) details = *salvaged;
     }
-    events_.push_back(ProactiveCommandReceived{details, ber, false, error});
+    emit(ProactiveCommandReceived{details, ber, false, error});
     answer(details, make_response(details, static_cast<GeneralResult>(general)), false);
 }
 
@@ -295,7 +295,7 @@ void Session::answer(const CommandDetails& details, TerminalResponse tr, bool pa
 
 bool Session::complete(std::uint8_t command_number, TerminalResponse response) {
     if (!awaiting_ || awaiting_->details.number != command_number) {
-        events_.push_back(CompletionIgnored{command_number});
+        emit(CompletionIgnored{command_number});
         return false;
     }
     const Awaiting waiting = *awaiting_;
@@ -308,7 +308,7 @@ void Session::on_tick(TimePoint now) {
     if (awaiting_ && awaiting_->deadline && now >= *awaiting_->deadline) {
         const CommandDetails details = awaiting_->details;
         awaiting_.reset();
-        events_.push_back(HandlerTimedOut{details});
+        emit(HandlerTimedOut{details});
         // TS 102 223 clause 8.12.2: '20' terminal currently unable, '00' no specific cause.
         answer(details, make_response(details, GeneralResult::TerminalCurrentlyUnable, Bytes{0x00}), false);
     }

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -179,6 +180,12 @@ private:
         Bytes ber;
     };
 
+    // Constructs the event in place (GCC 12 at -O2 warns maybe-uninitialized on moving a
+    // temporary variant into the vector).
+    template <class T>
+    void emit(T event) {
+        events_.emplace_back(std::in_place_type<T>, std::move(event));
+    }
     void reset(FailReason reason);
     void start(Purpose purpose, CommandApdu apdu);
     void finish(Exchange ex, const StatusWord& sw, Bytes data, TimePoint now);

@@ -15,7 +15,7 @@ Bytes hex(const char* text) {
 
 }  // namespace
 
-TEST_CASE("command APDU encodes the four short cases") {
+TEST_CASE("APDU: command APDU encodes the four short cases") {
     CommandApdu a{0x80, 0xF2, 0x00, 0x0C, {}, std::nullopt};
     CHECK(a.encode() == hex("80F2000C"));  // case 1
     a.le = 0x16;
@@ -28,7 +28,7 @@ TEST_CASE("command APDU encodes the four short cases") {
     CHECK(b.encode() == hex("801400000381030110"));  // case 4
 }
 
-TEST_CASE("command APDU that does not fit a short APDU encodes to nothing") {
+TEST_CASE("APDU: command APDU that does not fit a short APDU encodes to nothing") {
     CommandApdu a{0x80, 0xC2, 0x00, 0x00, Bytes(256, 0xAA), std::nullopt};
     CHECK(a.encode().empty());
     CommandApdu b{0x80, 0x12, 0x00, 0x00, {}, 257};
@@ -37,7 +37,7 @@ TEST_CASE("command APDU that does not fit a short APDU encodes to nothing") {
     CHECK(b.encode().empty());
 }
 
-TEST_CASE("response APDU splits data and status words") {
+TEST_CASE("APDU: response APDU splits data and status words") {
     auto r = ResponseApdu::parse(hex("D0038103019000"));
     REQUIRE(r);
     CHECK(r->data == hex("D003810301"));
@@ -53,7 +53,7 @@ TEST_CASE("response APDU splits data and status words") {
     CHECK_FALSE(ResponseApdu::parse({}));
 }
 
-TEST_CASE("CAT command builders use class 80 on a UICC") {
+TEST_CASE("APDU: CAT command builders use class 80 on a UICC") {
     CHECK(terminal_profile(ClassMode::Uicc, hex("FFFF")).encode() == hex("8010000002FFFF"));
     CHECK(fetch(ClassMode::Uicc, 0x1F).encode() == hex("801200001F"));
     CHECK(fetch(ClassMode::Uicc, 256).encode() == hex("8012000000"));
@@ -65,7 +65,7 @@ TEST_CASE("CAT command builders use class 80 on a UICC") {
     CHECK(get_response(ClassMode::Uicc, 0x20).encode() == hex("00C0000020"));
 }
 
-TEST_CASE("CAT command builders use class A0 on a 2G SIM") {
+TEST_CASE("APDU: CAT command builders use class A0 on a 2G SIM") {
     CHECK(terminal_profile(ClassMode::Sim, hex("01")).encode() == hex("A01000000101"));
     CHECK(fetch(ClassMode::Sim, 0x0B).encode() == hex("A01200000B"));
     CHECK(terminal_response(ClassMode::Sim, hex("8103")).encode() == hex("A0140000028103"));
@@ -74,7 +74,7 @@ TEST_CASE("CAT command builders use class A0 on a 2G SIM") {
     CHECK(get_response(ClassMode::Sim, 0x0C).encode() == hex("A0C000000C"));
 }
 
-TEST_CASE("status words are classified as TS 102 221 clause 10.2.1 says") {
+TEST_CASE("APDU: status words are classified as TS 102 221 clause 10.2.1 says") {
     CHECK(classify_sw(0x90, 0x00) == SwKind::Ok);
     CHECK(classify_sw(0x90, 0x01) == SwKind::Error);
     CHECK(classify_sw(0x91, 0x0F) == SwKind::ProactivePending);
@@ -94,7 +94,7 @@ TEST_CASE("status words are classified as TS 102 221 clause 10.2.1 says") {
     CHECK(classify_sw(0x00, 0x00) == SwKind::Error);
 }
 
-TEST_CASE("performed and proactive-pending status words") {
+TEST_CASE("APDU: performed and proactive-pending status words") {
     CHECK(sw_performed(SwKind::Ok));
     CHECK(sw_performed(SwKind::ProactivePending));
     CHECK(sw_performed(SwKind::Warning));
@@ -106,7 +106,7 @@ TEST_CASE("performed and proactive-pending status words") {
     CHECK_FALSE(sw_proactive_pending(SwKind::Ok));
 }
 
-TEST_CASE("status words have names for logs") {
+TEST_CASE("APDU: status words have names for logs") {
     CHECK(describe_sw(0x91, 0x0F) == "91 0F proactive command pending");
     CHECK(describe_sw(0x93, 0x00) == "93 00 toolkit busy");
     CHECK(describe_sw(0x6F, 0x00) == "6F 00 technical problem");

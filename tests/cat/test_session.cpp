@@ -105,7 +105,7 @@ struct Rig {
 
 }  // namespace
 
-TEST_CASE("power-on sends TERMINAL PROFILE first, then the queued ENVELOPE") {
+TEST_CASE("Session: power-on sends TERMINAL PROFILE first, then the queued ENVELOPE") {
     Rig rig;
     CHECK_FALSE(rig.session.queue_envelope(hex("D600"), 1));  // no card yet
     rig.session.power_on();
@@ -125,7 +125,7 @@ TEST_CASE("power-on sends TERMINAL PROFILE first, then the queued ENVELOPE") {
     CHECK_FALSE(rig.session.next_deadline());  // idle: no needless wake-up
 }
 
-TEST_CASE("TERMINAL PROFILE answered 91 XX is followed by FETCH with Le XX before ENVELOPEs") {
+TEST_CASE("Session: TERMINAL PROFILE answered 91 XX is followed by FETCH with Le XX before ENVELOPEs") {
     Rig rig;
     rig.session.power_on();
     REQUIRE(rig.session.queue_envelope(hex("D600"), 1));
@@ -139,7 +139,7 @@ TEST_CASE("TERMINAL PROFILE answered 91 XX is followed by FETCH with Le XX befor
     CHECK(rig.next() == "80C2000002D60000");
 }
 
-TEST_CASE("a proactive command with a handler gets exactly one TERMINAL RESPONSE") {
+TEST_CASE("Session: a proactive command with a handler gets exactly one TERMINAL RESPONSE") {
     Rig rig;
     rig.ready();
     int calls = 0;
@@ -164,7 +164,7 @@ TEST_CASE("a proactive command with a handler gets exactly one TERMINAL RESPONSE
     CHECK(rig.quiet());
 }
 
-TEST_CASE("TERMINAL RESPONSE answered 91 XX fetches the next command") {
+TEST_CASE("Session: TERMINAL RESPONSE answered 91 XX fetches the next command") {
     Rig rig;
     rig.ready();
     rig.session.set_handler(CommandType::MoreTime, ok_response);
@@ -174,7 +174,7 @@ TEST_CASE("TERMINAL RESPONSE answered 91 XX fetches the next command") {
     CHECK(rig.next() == "801200000F");
 }
 
-TEST_CASE("a command type without a handler is answered 30 beyond terminal capabilities") {
+TEST_CASE("Session: a command type without a handler is answered 30 beyond terminal capabilities") {
     Rig rig;
     rig.ready();
     rig.fetch_command(kDisplayText);
@@ -186,7 +186,7 @@ TEST_CASE("a command type without a handler is answered 30 beyond terminal capab
     CHECK(rig.quiet());
 }
 
-TEST_CASE("a malformed command body is answered 32 and its handler is not run") {
+TEST_CASE("Session: a malformed command body is answered 32 and its handler is not run") {
     Rig rig;
     rig.ready();
     bool ran = false;
@@ -204,7 +204,7 @@ TEST_CASE("a malformed command body is answered 32 and its handler is not run") 
     CHECK(received[0].error->result == 0x32);
 }
 
-TEST_CASE("a command missing a mandatory object is answered 36") {
+TEST_CASE("Session: a command missing a mandatory object is answered 36") {
     Rig rig;
     rig.ready();
     rig.session.set_handler(CommandType::PollInterval, ok_response);
@@ -212,7 +212,7 @@ TEST_CASE("a command missing a mandatory object is answered 36") {
     CHECK(rig.next() == tr_apdu("010300", "36"));
 }
 
-TEST_CASE("an unknown object with comprehension required is answered 32") {
+TEST_CASE("Session: an unknown object with comprehension required is answered 32") {
     Rig rig;
     rig.ready();
     bool ran = false;
@@ -225,7 +225,7 @@ TEST_CASE("an unknown object with comprehension required is answered 32") {
     CHECK_FALSE(ran);
 }
 
-TEST_CASE("an unknown object without CR is ignored and success becomes 01 partial comprehension") {
+TEST_CASE("Session: an unknown object without CR is ignored and success becomes 01 partial comprehension") {
     Rig rig;
     rig.ready();
     bool ran = false;
@@ -238,7 +238,7 @@ TEST_CASE("an unknown object without CR is ignored and success becomes 01 partia
     CHECK(rig.next() == tr_apdu("010200", "01"));
 }
 
-TEST_CASE("partial comprehension leaves a failure result as it is") {
+TEST_CASE("Session: partial comprehension leaves a failure result as it is") {
     Rig rig;
     rig.ready();
     rig.session.set_handler(CommandType::MoreTime, [](const ProactiveCommand& cmd) -> HandlerReply {
@@ -248,7 +248,8 @@ TEST_CASE("partial comprehension leaves a failure result as it is") {
     CHECK(rig.next() == tr_apdu("010200", "2000"));
 }
 
-TEST_CASE("a command whose header does not decode is answered 32 with the details that can be found") {
+TEST_CASE(
+    "Session: a command whose header does not decode is answered 32 with the details that can be found") {
     Rig rig;
     rig.ready();
     rig.fetch_command(kBadDeviceIdentities);
@@ -260,7 +261,7 @@ TEST_CASE("a command whose header does not decode is answered 32 with the detail
     CHECK(received[0].details.number == 0x05);
 }
 
-TEST_CASE("a command without command details is still answered once, with details 00 00 00") {
+TEST_CASE("Session: a command without command details is still answered once, with details 00 00 00") {
     Rig rig;
     rig.ready();
     rig.fetch_command(kNoCommandDetails);
@@ -269,7 +270,7 @@ TEST_CASE("a command without command details is still answered once, with detail
     CHECK(rig.quiet());
 }
 
-TEST_CASE("command details are salvaged from a 'D0' whose header is broken") {
+TEST_CASE("Session: command details are salvaged from a 'D0' whose header is broken") {
     auto d = salvage_command_details(hex("D00C8202810181030210001122"));
     REQUIRE(d);
     CHECK(d->number == 0x02);
@@ -280,7 +281,7 @@ TEST_CASE("command details are salvaged from a 'D0' whose header is broken") {
     CHECK_FALSE(salvage_command_details(hex("D0")));
 }
 
-TEST_CASE("a handler's TERMINAL RESPONSE always echoes the command's details") {
+TEST_CASE("Session: a handler's TERMINAL RESPONSE always echoes the command's details") {
     Rig rig;
     rig.ready();
     rig.session.set_handler(CommandType::MoreTime, [](const ProactiveCommand&) -> HandlerReply {
@@ -290,7 +291,8 @@ TEST_CASE("a handler's TERMINAL RESPONSE always echoes the command's details") {
     CHECK(rig.next() == tr_apdu("010200", "00"));
 }
 
-TEST_CASE("a pending handler holds the loop until complete(), ENVELOPEs wait for the TERMINAL RESPONSE") {
+TEST_CASE(
+    "Session: a pending handler holds the loop until complete(), ENVELOPEs wait for the TERMINAL RESPONSE") {
     Rig rig;
     rig.ready();
     rig.session.set_handler(CommandType::PollInterval,
@@ -315,7 +317,7 @@ TEST_CASE("a pending handler holds the loop until complete(), ENVELOPEs wait for
     CHECK(rig.next() == "80F2000C");
 }
 
-TEST_CASE("a handler may complete() before it returns Pending") {
+TEST_CASE("Session: a handler may complete() before it returns Pending") {
     Rig rig;
     rig.ready();
     rig.session.set_handler(CommandType::MoreTime, [&](const ProactiveCommand& cmd) -> HandlerReply {
@@ -327,7 +329,7 @@ TEST_CASE("a handler may complete() before it returns Pending") {
     CHECK_FALSE(rig.session.awaiting_handler());
 }
 
-TEST_CASE("a pending handler that never completes is answered 20 after the time-out") {
+TEST_CASE("Session: a pending handler that never completes is answered 20 after the time-out") {
     Rig rig;
     rig.ready();
     rig.session.set_handler(CommandType::MoreTime,
@@ -344,7 +346,7 @@ TEST_CASE("a pending handler that never completes is answered 20 after the time-
     CHECK(only<CompletionIgnored>(rig.events()).size() == 1);
 }
 
-TEST_CASE("ENVELOPE answered 93 00 is retried with back-off and not lost") {
+TEST_CASE("Session: ENVELOPE answered 93 00 is retried with back-off and not lost") {
     Rig rig;
     rig.ready();
     REQUIRE(rig.session.queue_envelope(hex("D601AA"), 1));
@@ -379,7 +381,7 @@ TEST_CASE("ENVELOPE answered 93 00 is retried with back-off and not lost") {
     CHECK(only<EnvelopeFailed>(rig.events()).empty());
 }
 
-TEST_CASE("busy back-off doubles up to its maximum and keeps retrying") {
+TEST_CASE("Session: busy back-off doubles up to its maximum and keeps retrying") {
     Rig rig;
     rig.ready();
     REQUIRE(rig.session.queue_envelope(hex("D600"), 1));
@@ -394,7 +396,7 @@ TEST_CASE("busy back-off doubles up to its maximum and keeps retrying") {
     CHECK(only<EnvelopeFailed>(rig.events()).empty());
 }
 
-TEST_CASE("a proactive command may run while an ENVELOPE is in back-off") {
+TEST_CASE("Session: a proactive command may run while an ENVELOPE is in back-off") {
     Rig rig;
     rig.ready();
     rig.session.set_handler(CommandType::MoreTime, ok_response);
@@ -409,7 +411,7 @@ TEST_CASE("a proactive command may run while an ENVELOPE is in back-off") {
     CHECK(rig.next() == "80C2000002D60000");
 }
 
-TEST_CASE("ENVELOPEs go out one at a time in the order they were queued") {
+TEST_CASE("Session: ENVELOPEs go out one at a time in the order they were queued") {
     Rig rig;
     rig.ready();
     for (EnvelopeId id = 1; id <= 3; ++id) {
@@ -426,7 +428,7 @@ TEST_CASE("ENVELOPEs go out one at a time in the order they were queued") {
     for (std::size_t k = 0; k < 3; ++k) CHECK(done[k].id == k + 1);
 }
 
-TEST_CASE("the ENVELOPE queue is bounded and refuses objects over 255 bytes") {
+TEST_CASE("Session: the ENVELOPE queue is bounded and refuses objects over 255 bytes") {
     SessionConfig config = uicc_config();
     config.max_queued_envelopes = 2;
     Rig rig(config);
@@ -438,7 +440,7 @@ TEST_CASE("the ENVELOPE queue is bounded and refuses objects over 255 bytes") {
     CHECK_FALSE(rig.session.queue_envelope(Bytes{}, 5));
 }
 
-TEST_CASE("ENVELOPE answered 6F 00 is reported failed and the next one goes") {
+TEST_CASE("Session: ENVELOPE answered 6F 00 is reported failed and the next one goes") {
     Rig rig;
     rig.ready();
     REQUIRE(rig.session.queue_envelope(hex("D601AA"), 1));
@@ -456,7 +458,7 @@ TEST_CASE("ENVELOPE answered 6F 00 is reported failed and the next one goes") {
     CHECK(rig.quiet());
 }
 
-TEST_CASE("ENVELOPE answered 91 XX is done and its FETCH goes before the next ENVELOPE") {
+TEST_CASE("Session: ENVELOPE answered 91 XX is done and its FETCH goes before the next ENVELOPE") {
     Rig rig;
     rig.ready();
     REQUIRE(rig.session.queue_envelope(hex("D601AA"), 1));
@@ -469,7 +471,7 @@ TEST_CASE("ENVELOPE answered 91 XX is done and its FETCH goes before the next EN
     CHECK(rig.next() == "8012000020");
 }
 
-TEST_CASE("ENVELOPE answered 62 F2 fetches with Le 00") {
+TEST_CASE("Session: ENVELOPE answered 62 F2 fetches with Le 00") {
     Rig rig;
     rig.ready();
     REQUIRE(rig.session.queue_envelope(hex("D600"), 1));
@@ -479,7 +481,7 @@ TEST_CASE("ENVELOPE answered 62 F2 fetches with Le 00") {
     CHECK(rig.next() == "8012000000");
 }
 
-TEST_CASE("FETCH answered 6C XX is resent with Le XX") {
+TEST_CASE("Session: FETCH answered 6C XX is resent with Le XX") {
     Rig rig;
     rig.ready();
     rig.session.set_handler(CommandType::MoreTime, ok_response);
@@ -493,7 +495,7 @@ TEST_CASE("FETCH answered 6C XX is resent with Le XX") {
     CHECK(rig.next() == tr_apdu("010200", "00"));
 }
 
-TEST_CASE("a card that keeps answering 6C XX is given up on after the follow-up limit") {
+TEST_CASE("Session: a card that keeps answering 6C XX is given up on after the follow-up limit") {
     Rig rig;
     rig.ready();
     rig.session.request_status();
@@ -511,7 +513,7 @@ TEST_CASE("a card that keeps answering 6C XX is given up on after the follow-up 
     CHECK(rig.quiet());
 }
 
-TEST_CASE("T=0 61 XX is followed by GET RESPONSE with Le XX and the data is concatenated") {
+TEST_CASE("Session: T=0 61 XX is followed by GET RESPONSE with Le XX and the data is concatenated") {
     Rig rig;
     rig.ready();
     REQUIRE(rig.session.queue_envelope(hex("D1021234"), 9));
@@ -528,7 +530,7 @@ TEST_CASE("T=0 61 XX is followed by GET RESPONSE with Le XX and the data is conc
     CHECK(done[0].sw == StatusWord{0x90, 0x00});
 }
 
-TEST_CASE("GET RESPONSE ending in 91 XX fetches next") {
+TEST_CASE("Session: GET RESPONSE ending in 91 XX fetches next") {
     Rig rig;
     rig.ready();
     REQUIRE(rig.session.queue_envelope(hex("D600"), 1));
@@ -540,7 +542,7 @@ TEST_CASE("GET RESPONSE ending in 91 XX fetches next") {
     CHECK(rig.next() == "801200000B");
 }
 
-TEST_CASE("a 2G SIM is driven with class A0 and 9F XX is read with GET RESPONSE A0") {
+TEST_CASE("Session: a 2G SIM is driven with class A0 and 9F XX is read with GET RESPONSE A0") {
     SessionConfig config = uicc_config();
     config.class_mode = ClassMode::Sim;
     Rig rig(config);
@@ -570,7 +572,7 @@ TEST_CASE("a 2G SIM is driven with class A0 and 9F XX is read with GET RESPONSE 
     CHECK(only<CardError>(rig.events()).empty());
 }
 
-TEST_CASE("a FETCH that fails does not wedge the loop") {
+TEST_CASE("Session: a FETCH that fails does not wedge the loop") {
     Rig rig;
     rig.ready();
     rig.session.request_status();
@@ -588,7 +590,7 @@ TEST_CASE("a FETCH that fails does not wedge the loop") {
     CHECK(rig.quiet());
 }
 
-TEST_CASE("a FETCH answered 90 00 without data is reported and nothing is answered") {
+TEST_CASE("Session: a FETCH answered 90 00 without data is reported and nothing is answered") {
     Rig rig;
     rig.ready();
     rig.session.request_status();
@@ -600,7 +602,7 @@ TEST_CASE("a FETCH answered 90 00 without data is reported and nothing is answer
     CHECK(rig.quiet());
 }
 
-TEST_CASE("a TERMINAL RESPONSE refused by the card is reported and the loop goes on") {
+TEST_CASE("Session: a TERMINAL RESPONSE refused by the card is reported and the loop goes on") {
     Rig rig;
     rig.ready();
     rig.fetch_command(kDisplayText);
@@ -613,7 +615,7 @@ TEST_CASE("a TERMINAL RESPONSE refused by the card is reported and the loop goes
     CHECK(rig.next() == "80C2000002D60000");
 }
 
-TEST_CASE("card removal mid-command drops the command and fails the queued ENVELOPEs") {
+TEST_CASE("Session: card removal mid-command drops the command and fails the queued ENVELOPEs") {
     Rig rig;
     rig.ready();
     rig.session.set_handler(CommandType::MoreTime,
@@ -640,7 +642,7 @@ TEST_CASE("card removal mid-command drops the command and fails the queued ENVEL
     CHECK(rig.next() == "8010000002FFFF");
 }
 
-TEST_CASE("card removal with an APDU outstanding ignores its late answer") {
+TEST_CASE("Session: card removal with an APDU outstanding ignores its late answer") {
     Rig rig;
     rig.ready();
     REQUIRE(rig.session.queue_envelope(hex("D600"), 1));
@@ -653,7 +655,7 @@ TEST_CASE("card removal with an APDU outstanding ignores its late answer") {
     CHECK(only<EnvelopeDone>(rig.events()).empty());
 }
 
-TEST_CASE("power-on mid-command resets the session and sends TERMINAL PROFILE again") {
+TEST_CASE("Session: power-on mid-command resets the session and sends TERMINAL PROFILE again") {
     Rig rig;
     rig.ready();
     REQUIRE(rig.session.queue_envelope(hex("D600"), 1));
@@ -665,7 +667,7 @@ TEST_CASE("power-on mid-command resets the session and sends TERMINAL PROFILE ag
     CHECK(rig.next() == "8010000002FFFF");
 }
 
-TEST_CASE("STATUS polling is sent only when idle and its 91 XX starts a proactive session") {
+TEST_CASE("Session: STATUS polling is sent only when idle and its 91 XX starts a proactive session") {
     Rig rig;
     rig.ready();
     REQUIRE(rig.session.queue_envelope(hex("D600"), 1));
@@ -677,7 +679,7 @@ TEST_CASE("STATUS polling is sent only when idle and its 91 XX starts a proactiv
     CHECK(rig.next() == "801200000B");
 }
 
-TEST_CASE("a failed TERMINAL PROFILE is reported and the loop still runs") {
+TEST_CASE("Session: a failed TERMINAL PROFILE is reported and the loop still runs") {
     Rig rig;
     rig.session.power_on();
     CHECK(rig.next() == "8010000002FFFF");
@@ -690,7 +692,7 @@ TEST_CASE("a failed TERMINAL PROFILE is reported and the loop still runs") {
     CHECK(rig.next() == "80F2000C");
 }
 
-TEST_CASE("an answer with no APDU outstanding is ignored") {
+TEST_CASE("Session: an answer with no APDU outstanding is ignored") {
     Rig rig;
     CHECK_FALSE(rig.session.on_response(ResponseApdu{{}, 0x91, 0x10}, rig.now));
     rig.ready();
@@ -698,7 +700,7 @@ TEST_CASE("an answer with no APDU outstanding is ignored") {
     CHECK(rig.quiet());
 }
 
-TEST_CASE("an empty terminal profile skips the profile download") {
+TEST_CASE("Session: an empty terminal profile skips the profile download") {
     SessionConfig config = uicc_config();
     config.terminal_profile.clear();
     Rig rig(config);
