@@ -30,6 +30,63 @@ std::string_view name_of(FailReason reason) {
     return "";
 }
 
+namespace {
+
+std::string hex2(std::uint8_t v) {
+    return to_hex(ByteView(&v, 1));
+}
+
+std::string sw_text(const StatusWord& sw) {
+    return describe_sw(sw.sw1, sw.sw2);
+}
+
+std::string command_text(const CommandDetails& d) {
+    std::string name(name_of(static_cast<CommandType>(d.type)));
+    if (name.empty()) name = "type " + hex2(d.type);
+    return hex2(d.number) + " " + name + " (" + hex2(d.type) + "/" + hex2(d.qualifier) + ")";
+}
+
+struct Describer {
+    std::string operator()(const ProfileDownloaded& e) const {
+        return "TERMINAL PROFILE downloaded (" + sw_text(e.sw) + ")";
+    }
+    std::string operator()(const ProactiveCommandReceived& e) const {
+        std::string out = "proactive command " + command_text(e.details);
+        if (e.decoded) return out + " decoded";
+        return out + " not understood: " + (e.error ? e.error->describe() : std::string("?"));
+    }
+    std::string operator()(const TerminalResponseSent& e) const {
+        return "TERMINAL RESPONSE to " + command_text(e.details) + " result " + hex2(e.general_result) +
+               " (" + sw_text(e.sw) + ")";
+    }
+    std::string operator()(const EnvelopeDone& e) const {
+        return "ENVELOPE #" + std::to_string(e.id) + " done (" + sw_text(e.sw) + ")" +
+               (e.data.empty() ? "" : ", data " + to_hex(e.data));
+    }
+    std::string operator()(const EnvelopeBusy& e) const {
+        return "ENVELOPE #" + std::to_string(e.id) + " busy (93 00), resent later";
+    }
+    std::string operator()(const EnvelopeFailed& e) const {
+        return "ENVELOPE #" + std::to_string(e.id) + " failed: " + std::string(name_of(e.reason)) +
+               (e.sw ? " (" + sw_text(*e.sw) + ")" : "");
+    }
+    std::string operator()(const CardError& e) const {
+        return std::string(name_of(e.ins)) + ": " + e.what + (e.sw ? " (" + sw_text(*e.sw) + ")" : "");
+    }
+    std::string operator()(const HandlerTimedOut& e) const {
+        return "handler for " + command_text(e.details) + " timed out, answered 20";
+    }
+    std::string operator()(const CompletionIgnored& e) const {
+        return "completion for command " + hex2(e.command_number) + " ignored: not awaiting one";
+    }
+};
+
+}  // namespace
+
+std::string describe(const SessionEvent& event) {
+    return std::visit(Describer{}, event);
+}
+
 std::optional<CommandDetails> salvage_command_details(ByteView ber) {
     ByteReader r(ber);
     if (r.u8() != static_cast<std::uint8_t>(BerTag::ProactiveCommand) || !r.ok()) return std::nullopt;

@@ -110,6 +110,10 @@ using SessionEvent =
     std::variant<ProfileDownloaded, ProactiveCommandReceived, TerminalResponseSent, EnvelopeDone,
                  EnvelopeBusy, EnvelopeFailed, CardError, HandlerTimedOut, CompletionIgnored>;
 
+// One line for logs: "proactive command 01 OPEN CHANNEL (40/01) decoded",
+// "ENVELOPE #3 busy (93 00), retry in 200 ms" ...
+std::string describe(const SessionEvent& event);
+
 // One Session per card. Driving it:
 //   after each input (power_on, on_response, queue_envelope, complete, request_status, on_tick)
 //   call next_apdu(now); send what it returns and feed the answer to on_response(); when it

@@ -709,3 +709,19 @@ TEST_CASE("Session: an empty terminal profile skips the profile download") {
     rig.session.request_status();
     CHECK(rig.next() == "80F2000C");
 }
+
+TEST_CASE("Session: events describe themselves in one line for logs") {
+    CHECK(describe(SessionEvent{ProfileDownloaded{{0x90, 0x00}}}) ==
+          "TERMINAL PROFILE downloaded (90 00 normal ending)");
+    CHECK(describe(SessionEvent{TerminalResponseSent{CommandDetails{1, 0x40, 0x01}, 0x30, {0x91, 0x0B}}}) ==
+          "TERMINAL RESPONSE to 01 OPEN CHANNEL (40/01) result 30 (91 0B proactive command pending)");
+    CHECK(describe(SessionEvent{EnvelopeFailed{3, FailReason::CardRejected, StatusWord{0x6F, 0x00}}}) ==
+          "ENVELOPE #3 failed: card rejected it (6F 00 technical problem)");
+    CHECK(describe(SessionEvent{CardError{Ins::Fetch, std::nullopt, "FETCH returned no data"}}) ==
+          "FETCH: FETCH returned no data");
+    // Every event kind has a line.
+    Rig rig;
+    rig.ready();
+    rig.fetch_command(kBadDeviceIdentities);
+    for (const auto& e : rig.events()) CHECK_FALSE(describe(e).empty());
+}
