@@ -20,6 +20,7 @@
 
 #include <fstream>
 #include <map>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -580,4 +581,32 @@ TEST_CASE("describe names the fields of the gateway's commands") {
     CHECK(std::holds_alternative<OtherCommand>(other->body));
     CHECK_FALSE(has_typed_decoder(0x21));
     CHECK(has_typed_decoder(0x40));
+}
+
+TEST_CASE("random byte mutations of every vector decode or fail cleanly") {
+    std::mt19937 rng(2024);
+    int decoded = 0, failed = 0;
+    for (const auto* file : {&conformance(), &resolved()}) {
+        for (const auto& v : *file) {
+            if (v["kind"] != "proactive_command") continue;
+            const Bytes b = hex(v["hex"].get<std::string>());
+            for (int i = 0; i < 20; ++i) {
+                Bytes m = b;
+                const int flips = 1 + static_cast<int>(rng() % 3);
+                for (int k = 0; k < flips; ++k) m[rng() % m.size()] = static_cast<std::uint8_t>(rng());
+                auto r = decode_proactive_command(m);
+                if (r.ok()) {
+                    ++decoded;
+                    (void)describe(*r);
+                    for (const auto& t : r->tlvs) (void)describe_object(t.tag, t.value);
+                } else {
+                    ++failed;
+                    CHECK(r.error().offset <= m.size());
+                    CHECK((r.error().result == 0x32 || r.error().result == 0x36));
+                }
+            }
+        }
+    }
+    CHECK(decoded > 0);
+    CHECK(failed > 0);
 }
