@@ -17,8 +17,7 @@ using ByteView = std::span<const std::uint8_t>;
 
 class ByteReader {
 public:
-    explicit ByteReader(ByteView data, std::size_t base_offset = 0)
-        : data_(data), base_(base_offset) {}
+    explicit ByteReader(ByteView data, std::size_t base_offset = 0) : data_(data), base_(base_offset) {}
 
     std::uint8_t u8();
     std::uint16_t u16be();

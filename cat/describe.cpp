@@ -2,6 +2,7 @@
 #include "cat/describe.hpp"
 
 #include <cstdio>
+#include <set>
 
 #include "cat/codes.hpp"
 #include "cat/envelope.hpp"
@@ -14,11 +15,16 @@ namespace dmsc::cat {
 
 std::string_view kind_name(Kind k) {
     switch (k) {
-        case Kind::ProactiveCommand: return "proactive_command";
-        case Kind::TerminalResponse: return "terminal_response";
-        case Kind::Envelope: return "envelope";
-        case Kind::TerminalProfile: return "terminal_profile";
-        case Kind::ApduExchange: return "apdu_exchange";
+        case Kind::ProactiveCommand:
+            return "proactive_command";
+        case Kind::TerminalResponse:
+            return "terminal_response";
+        case Kind::Envelope:
+            return "envelope";
+        case Kind::TerminalProfile:
+            return "terminal_profile";
+        case Kind::ApduExchange:
+            return "apdu_exchange";
     }
     return "";
 }
@@ -52,6 +58,22 @@ std::vector<TlvDescription> describe_tlvs(const std::vector<Ctlv>& tlvs) {
     return out;
 }
 
+// Drops the fields that repeat what `details`, `devices` and `result` already say.
+Fields without_header_fields(Fields fields, bool response) {
+    static const std::set<std::string> kCommand = {"command",   "command number", "command type",
+                                                   "qualifier", "source device",  "destination device"};
+    static const std::set<std::string> kResponse = {"source", "destination", "general result", "result",
+                                                    "additional information"};
+    Fields out;
+    for (auto& f : fields) {
+        if (kCommand.count(f.name) || (response && kResponse.count(f.name))) continue;
+        // "channel status.channel id": a per-object field, already listed under its TLV.
+        if (response && f.name.find('.') != std::string::npos) continue;
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
 std::string command_title(std::uint8_t type) {
     auto n = name_of(static_cast<CommandType>(type));
     return n.empty() ? "command type '" + hex2(type) + "'" : std::string(n);
@@ -68,7 +90,7 @@ Result<Description> describe_proactive(ByteView data) {
     d.title = command_title(header->details.type);
     auto cmd = decode_proactive_command(data);
     if (cmd) {
-        d.fields = describe(*cmd);
+        d.fields = without_header_fields(describe(*cmd), false);
         d.tlvs = describe_tlvs(cmd->tlvs);
         if (cmd->partial_comprehension) {
             d.notes.push_back("an unknown object without CR was ignored: answer '01' partial comprehension");
@@ -98,7 +120,7 @@ Result<Description> describe_response(ByteView data) {
     d.devices = tr->devices;
     d.result = tr->result;
     d.title = "TERMINAL RESPONSE to " + command_title(tr->details.type);
-    d.fields = describe(*tr);
+    d.fields = without_header_fields(describe(*tr), true);
     auto tl = parse_ctlvs(data);
     if (tl) d.tlvs = describe_tlvs(*tl);
     return d;
@@ -117,7 +139,8 @@ Result<Description> describe_envelope(ByteView data) {
         auto en = name_of(static_cast<EventType>(*ev));
         d.title += " (" + (en.empty() ? "event '" + hex2(*ev) + "'" : std::string(en)) + ")";
     }
-    d.fields = describe(*env);
+    d.fields = without_header_fields(describe(*env), true);
+    std::erase_if(d.fields, [](const Field& f) { return f.name == "envelope"; });
     d.tlvs = describe_tlvs(env->tlvs);
     return d;
 }
@@ -136,8 +159,15 @@ bool is_cat_apdu_header(ByteView data) {
     const std::uint8_t ins = data[1];
     if (cla != 0x80 && cla != 0xA0 && cla != 0x00) return false;
     switch (ins) {
-        case 0x10: case 0x12: case 0x14: case 0xC2: case 0xF2: case 0xC0: return true;
-        default: return false;
+        case 0x10:
+        case 0x12:
+        case 0x14:
+        case 0xC2:
+        case 0xF2:
+        case 0xC0:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -171,13 +201,26 @@ Result<Description> describe_apdu(ByteView data) {
         d.notes.push_back("a single byte after the command: not a status word");
     }
     switch (ins) {
-        case 0x10: d.title = "TERMINAL PROFILE"; break;
-        case 0x12: d.title = "FETCH"; break;
-        case 0x14: d.title = "TERMINAL RESPONSE"; break;
-        case 0xC2: d.title = "ENVELOPE"; break;
-        case 0xF2: d.title = "STATUS"; break;
-        case 0xC0: d.title = "GET RESPONSE"; break;
-        default: break;
+        case 0x10:
+            d.title = "TERMINAL PROFILE";
+            break;
+        case 0x12:
+            d.title = "FETCH";
+            break;
+        case 0x14:
+            d.title = "TERMINAL RESPONSE";
+            break;
+        case 0xC2:
+            d.title = "ENVELOPE";
+            break;
+        case 0xF2:
+            d.title = "STATUS";
+            break;
+        case 0xC0:
+            d.title = "GET RESPONSE";
+            break;
+        default:
+            break;
     }
     auto add_part = [&d](Result<Description> part) {
         if (part) {
@@ -203,14 +246,22 @@ Result<Description> describe_apdu(ByteView data) {
     if (d.status_word) {
         const std::uint16_t sw = *d.status_word;
         std::string meaning;
-        if (sw == 0x9000) meaning = "normal ending";
-        else if ((sw >> 8) == 0x91) meaning = "proactive command pending, " + std::to_string(sw & 0xFF) + " bytes";
-        else if (sw == 0x9300) meaning = "toolkit busy";
-        else if ((sw >> 8) == 0x61) meaning = std::to_string(sw & 0xFF) + " response bytes available";
-        else if ((sw >> 8) == 0x6C) meaning = "wrong Le, use " + std::to_string(sw & 0xFF);
-        else if ((sw >> 8) == 0x9F) meaning = std::to_string(sw & 0xFF) + " response bytes available (SIM)";
-        else if ((sw >> 8) == 0x6F) meaning = "technical problem";
-        else meaning = "error or warning";
+        if (sw == 0x9000)
+            meaning = "normal ending";
+        else if ((sw >> 8) == 0x91)
+            meaning = "proactive command pending, " + std::to_string(sw & 0xFF) + " bytes";
+        else if (sw == 0x9300)
+            meaning = "toolkit busy";
+        else if ((sw >> 8) == 0x61)
+            meaning = std::to_string(sw & 0xFF) + " response bytes available";
+        else if ((sw >> 8) == 0x6C)
+            meaning = "wrong Le, use " + std::to_string(sw & 0xFF);
+        else if ((sw >> 8) == 0x9F)
+            meaning = std::to_string(sw & 0xFF) + " response bytes available (SIM)";
+        else if ((sw >> 8) == 0x6F)
+            meaning = "technical problem";
+        else
+            meaning = "error or warning";
         d.fields.push_back({"status word", hex2(sw >> 8) + hex2(sw) + " " + meaning});
     }
     return d;
@@ -221,17 +272,24 @@ Result<Description> describe_apdu(ByteView data) {
 Result<Description> describe_bytes(ByteView data, Hint hint) {
     if (data.empty()) return make_error(kDataNotUnderstood, 0, 0, "no bytes to decode");
     switch (hint) {
-        case Hint::ProactiveCommand: return describe_proactive(data);
-        case Hint::TerminalResponse: return describe_response(data);
-        case Hint::Envelope: return describe_envelope(data);
-        case Hint::TerminalProfile: return describe_profile(data);
-        case Hint::Apdu: return describe_apdu(data);
-        case Hint::Auto: break;
+        case Hint::ProactiveCommand:
+            return describe_proactive(data);
+        case Hint::TerminalResponse:
+            return describe_response(data);
+        case Hint::Envelope:
+            return describe_envelope(data);
+        case Hint::TerminalProfile:
+            return describe_profile(data);
+        case Hint::Apdu:
+            return describe_apdu(data);
+        case Hint::Auto:
+            break;
     }
     const std::uint8_t first = data[0];
     if (first == 0xD0) return describe_proactive(data);
     if (first >= 0xD1 && first <= 0xDE) return describe_envelope(data);
-    if ((first == 0x81 || first == 0x01) && data.size() > 1 && data[1] == 0x03) return describe_response(data);
+    if ((first == 0x81 || first == 0x01) && data.size() > 1 && data[1] == 0x03)
+        return describe_response(data);
     if (is_cat_apdu_header(data)) return describe_apdu(data);
     return make_error(kDataNotUnderstood, 0, first,
                       "not a proactive command ('D0'), ENVELOPE ('D1'..'DE'), TERMINAL RESPONSE "
@@ -271,6 +329,9 @@ void render(const Description& d, std::string& out, const std::string& indent) {
             }
             out += in2 + "  " + tag + (t.cr ? " CR " : "    ") + (t.name.empty() ? "(unknown)" : t.name) +
                    " [" + std::to_string(t.value.size()) + "] " + to_hex(t.value) + "\n";
+            // Command details, device identities and result are already spelled out above.
+            const bool header_object = !t.long_tag && t.tag >= 0x01 && t.tag <= 0x03;
+            if (header_object) continue;
             for (const auto& f : t.fields) {
                 out += in2 + "      " + f.name + ": " + field_to_string(f.value) + "\n";
             }

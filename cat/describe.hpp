@@ -35,9 +35,9 @@ struct Description {
     std::optional<DeviceIdentities> devices;
     std::optional<ResultInfo> result;
     std::optional<std::uint8_t> ber_tag;
-    Fields fields;                    // the decoded body
+    Fields fields;                     // the decoded body
     std::vector<TlvDescription> tlvs;  // every TLV, in order
-    std::vector<std::string> notes;   // decode problems that did not stop the description
+    std::vector<std::string> notes;    // decode problems that did not stop the description
 
     // APDU exchange only
     std::optional<Bytes> apdu_header;  // CLA INS P1 P2 P3

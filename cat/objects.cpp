@@ -18,8 +18,7 @@ Error bad(std::size_t offset, Tag tag, const std::string& what) {
 }
 
 Error too_short(std::size_t offset, Tag tag, std::size_t got, std::size_t want) {
-    return bad(offset, tag,
-               "length " + std::to_string(got) + ", expected at least " + std::to_string(want));
+    return bad(offset, tag, "length " + std::to_string(got) + ", expected at least " + std::to_string(want));
 }
 
 std::string hex2(std::uint8_t v) {
@@ -62,11 +61,19 @@ std::uint8_t char_nibble(char c) {
     return 0x0F;
 }
 
-Field f(std::string name, std::int64_t v) { return Field{std::move(name), FieldValue{v}}; }
-Field f(std::string name, std::string v) { return Field{std::move(name), FieldValue{std::move(v)}}; }
-Field fb(std::string name, bool v) { return Field{std::move(name), FieldValue{v}}; }
+Field f(std::string name, std::int64_t v) {
+    return Field{std::move(name), FieldValue{v}};
+}
+Field f(std::string name, std::string v) {
+    return Field{std::move(name), FieldValue{std::move(v)}};
+}
+Field fb(std::string name, bool v) {
+    return Field{std::move(name), FieldValue{v}};
+}
 
-std::string hex_of(ByteView v) { return to_hex(v); }
+std::string hex_of(ByteView v) {
+    return to_hex(v);
+}
 
 std::string event_names(ByteView events) {
     std::string s;
@@ -100,7 +107,9 @@ Result<CommandDetails> CommandDetails::decode(ByteView v, std::size_t offset) {
     return CommandDetails{v[0], v[1], v[2]};
 }
 
-Bytes CommandDetails::encode() const { return {number, type, qualifier}; }
+Bytes CommandDetails::encode() const {
+    return {number, type, qualifier};
+}
 
 Fields CommandDetails::describe() const {
     Fields out{f("command number", number), f("command type", type)};
@@ -117,7 +126,9 @@ Result<DeviceIdentities> DeviceIdentities::decode(ByteView v, std::size_t offset
     return DeviceIdentities{v[0], v[1]};
 }
 
-Bytes DeviceIdentities::encode() const { return {source, destination}; }
+Bytes DeviceIdentities::encode() const {
+    return {source, destination};
+}
 
 Fields DeviceIdentities::describe() const {
     return {f("source", device_name(source)), f("destination", device_name(destination))};
@@ -159,22 +170,27 @@ Result<Duration> Duration::decode(ByteView v, std::size_t offset) {
     return Duration{v[0], v[1]};
 }
 
-Bytes Duration::encode() const { return {unit, interval}; }
+Bytes Duration::encode() const {
+    return {unit, interval};
+}
 
 std::uint64_t Duration::milliseconds() const {
     switch (unit) {
-        case 0x00: return std::uint64_t{interval} * 60000;  // minutes
-        case 0x01: return std::uint64_t{interval} * 1000;   // seconds
-        case 0x02: return std::uint64_t{interval} * 100;    // tenths of seconds
-        default: return 0;
+        case 0x00:
+            return std::uint64_t{interval} * 60000;  // minutes
+        case 0x01:
+            return std::uint64_t{interval} * 1000;  // seconds
+        case 0x02:
+            return std::uint64_t{interval} * 100;  // tenths of seconds
+        default:
+            return 0;
     }
 }
 
 Fields Duration::describe() const {
     static constexpr const char* kUnits[] = {"minutes", "seconds", "tenths of seconds"};
     return {f("time unit", unit <= 2 ? std::string(kUnits[unit]) : "'" + hex2(unit) + "'"),
-            f("time interval", interval),
-            f("milliseconds", static_cast<std::int64_t>(milliseconds()))};
+            f("time interval", interval), f("milliseconds", static_cast<std::int64_t>(milliseconds()))};
 }
 
 // ---- 8.38 timer value ----------------------------------------------------------------------
@@ -252,8 +268,7 @@ ChannelStatus ChannelStatus::client(std::uint8_t id, bool established, std::uint
 
 ChannelStatus ChannelStatus::server(std::uint8_t id, TcpState state, std::uint8_t further) {
     return ChannelStatus{static_cast<std::uint8_t>(id & 0x07),
-                         static_cast<std::uint8_t>((static_cast<std::uint8_t>(state) & 0x03) << 6),
-                         further};
+                         static_cast<std::uint8_t>((static_cast<std::uint8_t>(state) & 0x03) << 6), further};
 }
 
 Result<ChannelStatus> ChannelStatus::decode(ByteView v, std::size_t offset) {
@@ -272,9 +287,15 @@ Fields ChannelStatus::describe() const {
                f("tcp state", std::string(kTcp[static_cast<unsigned>(tcp_state()) & 3]))};
     std::string further;
     switch (further_info) {  // 8.56 byte 2
-        case 0x00: further = "no further info"; break;
-        case 0x05: further = "link dropped"; break;
-        default: further = "'" + hex2(further_info) + "'"; break;
+        case 0x00:
+            further = "no further info";
+            break;
+        case 0x05:
+            further = "link dropped";
+            break;
+        default:
+            further = "'" + hex2(further_info) + "'";
+            break;
     }
     out.push_back(f("further info", further));
     return out;
@@ -329,7 +350,8 @@ std::string OtherAddress::to_string() const {
     if (*type == static_cast<std::uint8_t>(AddressType::Ipv6) && address.size() == 16) {
         // RFC 5952 text form: the longest run (>= 2) of zero groups becomes "::".
         std::uint16_t g[8];
-        for (int i = 0; i < 8; ++i) g[i] = static_cast<std::uint16_t>((address[2 * i] << 8) | address[2 * i + 1]);
+        for (int i = 0; i < 8; ++i)
+            g[i] = static_cast<std::uint16_t>((address[2 * i] << 8) | address[2 * i + 1]);
         int best = -1, best_len = 0;
         for (int i = 0; i < 8;) {
             if (g[i] != 0) {
@@ -379,8 +401,8 @@ Result<LocationInformation> LocationInformation::decode(ByteView v, std::size_t 
     li.lac = static_cast<std::uint16_t>((v[3] << 8) | v[4]);
     if (v.size() >= 9) {
         // 8.19: extended (UTRAN) or E-UTRAN cell identity, 4 bytes as read.
-        li.cell_id = (std::uint32_t{v[5]} << 24) | (std::uint32_t{v[6]} << 16) |
-                     (std::uint32_t{v[7]} << 8) | v[8];
+        li.cell_id =
+            (std::uint32_t{v[5]} << 24) | (std::uint32_t{v[6]} << 16) | (std::uint32_t{v[7]} << 8) | v[8];
         li.cell_id_size = 4;
     } else if (v.size() >= 7) {
         li.cell_id = static_cast<std::uint32_t>((v[5] << 8) | v[6]);
@@ -432,8 +454,13 @@ Result<DateTimeTimeZone> DateTimeTimeZone::decode(ByteView v, std::size_t offset
 }
 
 Bytes DateTimeTimeZone::encode() const {
-    return {to_swapped_bcd(year), to_swapped_bcd(month), to_swapped_bcd(day), to_swapped_bcd(hour),
-            to_swapped_bcd(minute), to_swapped_bcd(second), time_zone};
+    return {to_swapped_bcd(year),
+            to_swapped_bcd(month),
+            to_swapped_bcd(day),
+            to_swapped_bcd(hour),
+            to_swapped_bcd(minute),
+            to_swapped_bcd(second),
+            time_zone};
 }
 
 Fields DateTimeTimeZone::describe() const {
@@ -626,12 +653,18 @@ Fields describe_object(std::uint16_t tag, ByteView value) {
         return {f(name, *r)};
     };
     switch (t) {
-        case Tag::CommandDetails: return describe_or_error<CommandDetails>(value);
-        case Tag::DeviceIdentities: return describe_or_error<DeviceIdentities>(value);
-        case Tag::Result: return describe_or_error<ResultInfo>(value);
-        case Tag::Duration: return describe_or_error<Duration>(value);
-        case Tag::AlphaIdentifier: return {f("alpha identifier", decode_alpha(value))};
-        case Tag::DefaultText: return describe_or_error<TextString>(value);
+        case Tag::CommandDetails:
+            return describe_or_error<CommandDetails>(value);
+        case Tag::DeviceIdentities:
+            return describe_or_error<DeviceIdentities>(value);
+        case Tag::Result:
+            return describe_or_error<ResultInfo>(value);
+        case Tag::Duration:
+            return describe_or_error<Duration>(value);
+        case Tag::AlphaIdentifier:
+            return {f("alpha identifier", decode_alpha(value))};
+        case Tag::DefaultText:
+            return describe_or_error<TextString>(value);
         case Tag::Address:
         case Tag::Subaddress:
             if (t == Tag::Subaddress) return {f("subaddress", hex_of(value))};
@@ -649,11 +682,13 @@ Fields describe_object(std::uint16_t tag, ByteView value) {
             return {f("dcs", value[0]), f("ussd string", s)};
         }
         case Tag::SmsTpdu:
-        case Tag::CdmaSmsTpdu: return {f("tpdu", hex_of(value)), f("length", static_cast<std::int64_t>(value.size()))};
+        case Tag::CdmaSmsTpdu:
+            return {f("tpdu", hex_of(value)), f("length", static_cast<std::int64_t>(value.size()))};
         case Tag::Item:
             if (value.empty()) return {f("item", std::string("none"))};
             return {f("item identifier", value[0]), f("text", decode_alpha(value.subspan(1)))};
-        case Tag::ItemIdentifier: return u8_field("item identifier");
+        case Tag::ItemIdentifier:
+            return u8_field("item identifier");
         case Tag::ResponseLength:
             if (value.size() < 2) return {f("error", std::string("response length: expected 2 bytes"))};
             return {f("minimum", value[0]), f("maximum", value[1])};
@@ -664,48 +699,78 @@ Fields describe_object(std::uint16_t tag, ByteView value) {
             for (const auto& p : *r) s += (s.empty() ? "" : " ") + to_hex(p);
             return {f("file count", static_cast<std::int64_t>(r->size())), f("files", s)};
         }
-        case Tag::LocationInformation: return describe_or_error<LocationInformation>(value);
-        case Tag::Imei: return {f("imei", decode_identity_digits(value))};
-        case Tag::Imeisv: return {f("imeisv", decode_identity_digits(value))};
-        case Tag::HelpRequest: return {fb("help request", true)};
-        case Tag::NetworkMeasurementResults: return {f("network measurement results", hex_of(value))};
-        case Tag::ItemsNextActionIndicator: return {f("next actions", hex_of(value))};
-        case Tag::EventList: return {f("events", event_names(value)), f("event codes", hex_of(value))};
-        case Tag::Cause: return {f("cause", hex_of(value))};
+        case Tag::LocationInformation:
+            return describe_or_error<LocationInformation>(value);
+        case Tag::Imei:
+            return {f("imei", decode_identity_digits(value))};
+        case Tag::Imeisv:
+            return {f("imeisv", decode_identity_digits(value))};
+        case Tag::HelpRequest:
+            return {fb("help request", true)};
+        case Tag::NetworkMeasurementResults:
+            return {f("network measurement results", hex_of(value))};
+        case Tag::ItemsNextActionIndicator:
+            return {f("next actions", hex_of(value))};
+        case Tag::EventList:
+            return {f("events", event_names(value)), f("event codes", hex_of(value))};
+        case Tag::Cause:
+            return {f("cause", hex_of(value))};
         case Tag::LocationStatus: {
             auto r = decode_u8(value, tag, 0);
             if (!r) return {f("error", r.error().describe())};
             static constexpr const char* kStatus[] = {"normal service", "limited service", "no service"};
             return {f("location status", *r <= 2 ? std::string(kStatus[*r]) : "'" + hex2(*r) + "'")};
         }
-        case Tag::TransactionIdentifier: return {f("transaction identifiers", hex_of(value))};
+        case Tag::TransactionIdentifier:
+            return {f("transaction identifiers", hex_of(value))};
         case Tag::IconIdentifier:
             if (value.size() < 2) return {f("error", std::string("icon identifier: expected 2 bytes"))};
             return {fb("self-explanatory", (value[0] & 0x01) == 0), f("icon record", value[1])};
         case Tag::ItemIconIdentifierList:
             if (value.empty()) return {f("error", std::string("item icon identifier list: empty"))};
-            return {fb("self-explanatory", (value[0] & 0x01) == 0), f("icon records", hex_of(value.subspan(1)))};
-        case Tag::CardReaderStatus: return u8_field("card reader status");
-        case Tag::CardAtr: return {f("atr", hex_of(value))};
-        case Tag::CApdu: return {f("c-apdu", hex_of(value))};
-        case Tag::RApdu: return {f("r-apdu", hex_of(value))};
-        case Tag::TimerIdentifier: return u8_field("timer id");
-        case Tag::TimerValue: return describe_or_error<TimerValue>(value);
-        case Tag::DateTimeAndTimeZone: return describe_or_error<DateTimeTimeZone>(value);
+            return {fb("self-explanatory", (value[0] & 0x01) == 0),
+                    f("icon records", hex_of(value.subspan(1)))};
+        case Tag::CardReaderStatus:
+            return u8_field("card reader status");
+        case Tag::CardAtr:
+            return {f("atr", hex_of(value))};
+        case Tag::CApdu:
+            return {f("c-apdu", hex_of(value))};
+        case Tag::RApdu:
+            return {f("r-apdu", hex_of(value))};
+        case Tag::TimerIdentifier:
+            return u8_field("timer id");
+        case Tag::TimerValue:
+            return describe_or_error<TimerValue>(value);
+        case Tag::DateTimeAndTimeZone:
+            return describe_or_error<DateTimeTimeZone>(value);
         case Tag::AtCommand:
-        case Tag::AtResponse: return {f(t == Tag::AtCommand ? "at command" : "at response", gsm7_unpacked_to_utf8(value))};
-        case Tag::ImmediateResponse: return {fb("immediate response", true)};
-        case Tag::DtmfString: return {f("dtmf", decode_bcd_digits(value))};
-        case Tag::Language: return {f("language", gsm7_unpacked_to_utf8(value))};
-        case Tag::TimingAdvance: return {f("timing advance", hex_of(value))};
-        case Tag::AidIdentifier: return {f("aid", hex_of(value))};
-        case Tag::BrowserIdentity: return u8_field("browser identity");
-        case Tag::Url: return {f("url", gsm7_unpacked_to_utf8(value))};
-        case Tag::Bearer: return {f("bearers", hex_of(value))};
-        case Tag::ProvisioningReferenceFile: return {f("provisioning file", hex_of(value))};
-        case Tag::BrowserTerminationCause: return u8_field("browser termination cause");
-        case Tag::BearerDescription: return describe_or_error<BearerDescription>(value);
-        case Tag::ChannelData: return {f("channel data", hex_of(value)), f("length", static_cast<std::int64_t>(value.size()))};
+        case Tag::AtResponse:
+            return {f(t == Tag::AtCommand ? "at command" : "at response", gsm7_unpacked_to_utf8(value))};
+        case Tag::ImmediateResponse:
+            return {fb("immediate response", true)};
+        case Tag::DtmfString:
+            return {f("dtmf", decode_bcd_digits(value))};
+        case Tag::Language:
+            return {f("language", gsm7_unpacked_to_utf8(value))};
+        case Tag::TimingAdvance:
+            return {f("timing advance", hex_of(value))};
+        case Tag::AidIdentifier:
+            return {f("aid", hex_of(value))};
+        case Tag::BrowserIdentity:
+            return u8_field("browser identity");
+        case Tag::Url:
+            return {f("url", gsm7_unpacked_to_utf8(value))};
+        case Tag::Bearer:
+            return {f("bearers", hex_of(value))};
+        case Tag::ProvisioningReferenceFile:
+            return {f("provisioning file", hex_of(value))};
+        case Tag::BrowserTerminationCause:
+            return u8_field("browser termination cause");
+        case Tag::BearerDescription:
+            return describe_or_error<BearerDescription>(value);
+        case Tag::ChannelData:
+            return {f("channel data", hex_of(value)), f("length", static_cast<std::int64_t>(value.size()))};
         case Tag::ChannelDataLength: {
             auto r = decode_u8(value, tag, 0);
             if (!r) return {f("error", r.error().describe())};
@@ -713,52 +778,88 @@ Fields describe_object(std::uint16_t tag, ByteView value) {
             if (*r == 0xFF) out.push_back(fb("more than 255", true));  // 8.54
             return out;
         }
-        case Tag::ChannelStatus: return describe_or_error<ChannelStatus>(value);
+        case Tag::ChannelStatus:
+            return describe_or_error<ChannelStatus>(value);
         case Tag::BufferSize: {
             auto r = decode_u16(value, tag, 0);
             if (!r) return {f("error", r.error().describe())};
             return {f("buffer size", *r)};
         }
-        case Tag::CardReaderIdentifier: return {f("card reader identifier", hex_of(value))};
-        case Tag::FileUpdateInformation: return {f("file update information", hex_of(value))};
-        case Tag::UiccTerminalInterfaceTransportLevel: return describe_or_error<TransportLevel>(value);
-        case Tag::OtherAddress: return describe_or_error<OtherAddress>(value);
-        case Tag::AccessTechnology: return {f("access technology", hex_of(value))};
-        case Tag::Esn: return {f("esn", hex_of(value))};
+        case Tag::CardReaderIdentifier:
+            return {f("card reader identifier", hex_of(value))};
+        case Tag::FileUpdateInformation:
+            return {f("file update information", hex_of(value))};
+        case Tag::UiccTerminalInterfaceTransportLevel:
+            return describe_or_error<TransportLevel>(value);
+        case Tag::OtherAddress:
+            return describe_or_error<OtherAddress>(value);
+        case Tag::AccessTechnology:
+            return {f("access technology", hex_of(value))};
+        case Tag::Esn:
+            return {f("esn", hex_of(value))};
         case Tag::NetworkAccessName: {
             std::string s;
-            if (!decode_network_access_name(value, s)) return {f("error", "network access name: bad label lengths " + hex_of(value))};
+            if (!decode_network_access_name(value, s))
+                return {f("error", "network access name: bad label lengths " + hex_of(value))};
             return {f("network access name", s)};
         }
-        case Tag::RemoteEntityAddress: return {f("remote entity address", hex_of(value))};
+        case Tag::RemoteEntityAddress:
+            return {f("remote entity address", hex_of(value))};
         case Tag::TextAttribute:
-        case Tag::ItemTextAttributeList: return {f("text attribute", hex_of(value))};
-        case Tag::NetworkSearchMode: return u8_field("network search mode");
-        case Tag::BatteryState: return u8_field("battery state");
-        case Tag::BrowsingStatus: return {f("browsing status", hex_of(value))};
-        case Tag::FrameIdentifier: return u8_field("frame id");
-        case Tag::FrameLayout: return {f("frame layout", hex_of(value))};
-        case Tag::FramesInformation: return {f("frames information", hex_of(value))};
-        case Tag::MeidIdentifier: return {f("meid", hex_of(value))};
-        case Tag::LastEnvelope: return {fb("last envelope", true)};
-        case Tag::RegistryApplicationData: return describe_or_error<RegistryApplicationData>(value);
-        case Tag::ActivateDescriptor: return u8_field("activate descriptor");
-        case Tag::PlmnList: return {f("plmn list", hex_of(value))};
-        case Tag::RoutingAreaInformation: return {f("routing area information", hex_of(value))};
-        case Tag::TrackingAreaIdentification: return {f("tracking area identification", hex_of(value))};
-        case Tag::RejectionCauseCode: return u8_field("rejection cause code");
-        case Tag::UpdateAttachType: return u8_field("update/attach type");
-        case Tag::CsgId: return {f("csg id", hex_of(value))};
-        case Tag::HnbName: return {f("hnb name", hex_of(value))};
-        case Tag::CapabilityConfigurationParameters: return {f("capability configuration parameters", hex_of(value))};
-        case Tag::CellBroadcastPage: return {f("cell broadcast page", hex_of(value))};
-        case Tag::Tone: return u8_field("tone");
-        case Tag::BcchChannelList: return {f("bcch channel list", hex_of(value))};
-        case Tag::CallControlRequestedAction: return {f("call control requested action", hex_of(value))};
-        case Tag::BcRepeatIndicator: return u8_field("bc repeat indicator");
-        case Tag::PdpContextActivationParameter: return {f("pdp context activation parameters", hex_of(value))};
-        case Tag::EpsPdnConnectionActivationParameters: return {f("eps pdn connection activation parameters", hex_of(value))};
-        default: return {};
+        case Tag::ItemTextAttributeList:
+            return {f("text attribute", hex_of(value))};
+        case Tag::NetworkSearchMode:
+            return u8_field("network search mode");
+        case Tag::BatteryState:
+            return u8_field("battery state");
+        case Tag::BrowsingStatus:
+            return {f("browsing status", hex_of(value))};
+        case Tag::FrameIdentifier:
+            return u8_field("frame id");
+        case Tag::FrameLayout:
+            return {f("frame layout", hex_of(value))};
+        case Tag::FramesInformation:
+            return {f("frames information", hex_of(value))};
+        case Tag::MeidIdentifier:
+            return {f("meid", hex_of(value))};
+        case Tag::LastEnvelope:
+            return {fb("last envelope", true)};
+        case Tag::RegistryApplicationData:
+            return describe_or_error<RegistryApplicationData>(value);
+        case Tag::ActivateDescriptor:
+            return u8_field("activate descriptor");
+        case Tag::PlmnList:
+            return {f("plmn list", hex_of(value))};
+        case Tag::RoutingAreaInformation:
+            return {f("routing area information", hex_of(value))};
+        case Tag::TrackingAreaIdentification:
+            return {f("tracking area identification", hex_of(value))};
+        case Tag::RejectionCauseCode:
+            return u8_field("rejection cause code");
+        case Tag::UpdateAttachType:
+            return u8_field("update/attach type");
+        case Tag::CsgId:
+            return {f("csg id", hex_of(value))};
+        case Tag::HnbName:
+            return {f("hnb name", hex_of(value))};
+        case Tag::CapabilityConfigurationParameters:
+            return {f("capability configuration parameters", hex_of(value))};
+        case Tag::CellBroadcastPage:
+            return {f("cell broadcast page", hex_of(value))};
+        case Tag::Tone:
+            return u8_field("tone");
+        case Tag::BcchChannelList:
+            return {f("bcch channel list", hex_of(value))};
+        case Tag::CallControlRequestedAction:
+            return {f("call control requested action", hex_of(value))};
+        case Tag::BcRepeatIndicator:
+            return u8_field("bc repeat indicator");
+        case Tag::PdpContextActivationParameter:
+            return {f("pdp context activation parameters", hex_of(value))};
+        case Tag::EpsPdnConnectionActivationParameters:
+            return {f("eps pdn connection activation parameters", hex_of(value))};
+        default:
+            return {};
     }
 }
 

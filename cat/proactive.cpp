@@ -19,11 +19,37 @@ constexpr std::uint8_t kProactiveCommandTag = 0xD0;
 
 // Where a row's object goes once decoded.
 enum class Slot : std::uint8_t {
-    AlphaId, IconId, TextAttribute, FrameId,
-    Address, Subaddress, Duration1, Duration2, Bearer, BufferSize, NetworkAccessName,
-    LocalAddress, RemoteEntityAddress, UserLogin, UserPassword, Transport, Destination,
-    ChannelData, ChannelDataLength, EventList, TimerId, TimerValue, PollDuration,
-    FileList, Aid, SmsTpdu, BrowserIdentity, Url, Bearers, ProvisioningFile, GatewayText,
+    AlphaId,
+    IconId,
+    TextAttribute,
+    FrameId,
+    Address,
+    Subaddress,
+    Duration1,
+    Duration2,
+    Bearer,
+    BufferSize,
+    NetworkAccessName,
+    LocalAddress,
+    RemoteEntityAddress,
+    UserLogin,
+    UserPassword,
+    Transport,
+    Destination,
+    ChannelData,
+    ChannelDataLength,
+    EventList,
+    TimerId,
+    TimerValue,
+    PollDuration,
+    FileList,
+    Aid,
+    SmsTpdu,
+    BrowserIdentity,
+    Url,
+    Bearers,
+    ProvisioningFile,
+    GatewayText,
 };
 
 struct Row {
@@ -70,7 +96,8 @@ constexpr std::array kCloseChannel{kAlpha, kIcon, kTextAttr, kFrame};
 constexpr std::array kReceiveData{kAlpha, kIcon, Row{Tag::ChannelDataLength, true, Slot::ChannelDataLength},
                                   kTextAttr, kFrame};
 // 6.6.30 SEND DATA.
-constexpr std::array kSendData{kAlpha, kIcon, Row{Tag::ChannelData, true, Slot::ChannelData}, kTextAttr, kFrame};
+constexpr std::array kSendData{kAlpha, kIcon, Row{Tag::ChannelData, true, Slot::ChannelData}, kTextAttr,
+                               kFrame};
 // 6.6.16 SET UP EVENT LIST.
 constexpr std::array kSetUpEventList{Row{Tag::EventList, true, Slot::EventList}};
 // 6.6.21 TIMER MANAGEMENT (timer value: conditional, checked afterwards).
@@ -79,12 +106,20 @@ constexpr std::array kTimerManagement{Row{Tag::TimerIdentifier, true, Slot::Time
 // 6.6.6 POLL INTERVAL.
 constexpr std::array kPollInterval{Row{Tag::Duration, true, Slot::PollDuration}};
 // 6.6.13 REFRESH (file list: conditional on the qualifier, checked afterwards).
-constexpr std::array kRefresh{Row{Tag::FileList, false, Slot::FileList}, Row{Tag::AidIdentifier, false, Slot::Aid},
-                              kAlpha, kIcon, kTextAttr, kFrame};
+constexpr std::array kRefresh{Row{Tag::FileList, false, Slot::FileList},
+                              Row{Tag::AidIdentifier, false, Slot::Aid},
+                              kAlpha,
+                              kIcon,
+                              kTextAttr,
+                              kFrame};
 // 6.6.9 SEND SHORT MESSAGE (the TPDU: checked afterwards, '0B' or the CDMA '48').
-constexpr std::array kSendShortMessage{kAlpha, Row{Tag::Address, false, Slot::Address},
+constexpr std::array kSendShortMessage{kAlpha,
+                                       Row{Tag::Address, false, Slot::Address},
                                        Row{Tag::SmsTpdu, false, Slot::SmsTpdu},
-                                       Row{Tag::CdmaSmsTpdu, false, Slot::SmsTpdu}, kIcon, kTextAttr, kFrame};
+                                       Row{Tag::CdmaSmsTpdu, false, Slot::SmsTpdu},
+                                       kIcon,
+                                       kTextAttr,
+                                       kFrame};
 // 6.6.26 LAUNCH BROWSER.
 constexpr std::array kLaunchBrowser{
     Row{Tag::BrowserIdentity, false, Slot::BrowserIdentity},
@@ -152,20 +187,25 @@ std::uint8_t channel_of(std::uint8_t device) {
 
 std::optional<Error> decode_presentation(Slot slot, const Ctlv& t, Presentation& p) {
     switch (slot) {
-        case Slot::AlphaId: p.alpha_id = decode_alpha(t.value); return std::nullopt;  // 8.2
-        case Slot::IconId:  // 8.31: icon qualifier + record number
-            if (t.value.size() < 2) return data_error(t, "length " + std::to_string(t.value.size()) + ", expected 2");
+        case Slot::AlphaId:
+            p.alpha_id = decode_alpha(t.value);
+            return std::nullopt;  // 8.2
+        case Slot::IconId:        // 8.31: icon qualifier + record number
+            if (t.value.size() < 2)
+                return data_error(t, "length " + std::to_string(t.value.size()) + ", expected 2");
             p.icon_id = t.value;
             return std::nullopt;
         case Slot::TextAttribute:  // 8.72: 4 bytes per formatting entry
-            if (t.value.size() < 4) return data_error(t, "length " + std::to_string(t.value.size()) + ", expected 4");
+            if (t.value.size() < 4)
+                return data_error(t, "length " + std::to_string(t.value.size()) + ", expected 4");
             p.text_attribute = t.value;
             return std::nullopt;
         case Slot::FrameId:  // 8.80
             if (t.value.empty()) return data_error(t, "empty");
             p.frame_id = t.value[0];
             return std::nullopt;
-        default: return std::nullopt;
+        default:
+            return std::nullopt;
     }
 }
 
@@ -190,16 +230,27 @@ std::optional<Error> text_of(const Ctlv& t, std::string& out) {
 std::optional<Error> store(Slot slot, const Ctlv& t, ProactiveCommand& cmd) {
     std::optional<Error> err;
     const ByteView v = t.value;
-    if (slot == Slot::AlphaId || slot == Slot::IconId || slot == Slot::TextAttribute || slot == Slot::FrameId) {
+    if (slot == Slot::AlphaId || slot == Slot::IconId || slot == Slot::TextAttribute ||
+        slot == Slot::FrameId) {
         return decode_presentation(slot, t, cmd.presentation);
     }
     if (auto* oc = std::get_if<OpenChannel>(&cmd.body)) {
         switch (slot) {
-            case Slot::Address: oc->address = t.value; return err;
-            case Slot::Subaddress: oc->subaddress = t.value; return err;
-            case Slot::Duration1: assign(oc->duration1, Duration::decode(v, t.offset), err); return err;
-            case Slot::Duration2: assign(oc->duration2, Duration::decode(v, t.offset), err); return err;
-            case Slot::Bearer: assign(oc->bearer, BearerDescription::decode(v, t.offset), err); return err;
+            case Slot::Address:
+                oc->address = t.value;
+                return err;
+            case Slot::Subaddress:
+                oc->subaddress = t.value;
+                return err;
+            case Slot::Duration1:
+                assign(oc->duration1, Duration::decode(v, t.offset), err);
+                return err;
+            case Slot::Duration2:
+                assign(oc->duration2, Duration::decode(v, t.offset), err);
+                return err;
+            case Slot::Bearer:
+                assign(oc->bearer, BearerDescription::decode(v, t.offset), err);
+                return err;
             case Slot::BufferSize: {
                 auto r = decode_u16(v, t.tag, t.offset);
                 if (!r) return r.error();
@@ -208,12 +259,17 @@ std::optional<Error> store(Slot slot, const Ctlv& t, ProactiveCommand& cmd) {
             }
             case Slot::NetworkAccessName: {
                 std::string apn;
-                if (!decode_network_access_name(v, apn)) return data_error(t, "label length runs past the end");
+                if (!decode_network_access_name(v, apn))
+                    return data_error(t, "label length runs past the end");
                 oc->network_access_name = apn;
                 return err;
             }
-            case Slot::LocalAddress: assign(oc->local_address, OtherAddress::decode(v, t.offset), err); return err;
-            case Slot::RemoteEntityAddress: oc->remote_entity_address = t.value; return err;
+            case Slot::LocalAddress:
+                assign(oc->local_address, OtherAddress::decode(v, t.offset), err);
+                return err;
+            case Slot::RemoteEntityAddress:
+                oc->remote_entity_address = t.value;
+                return err;
             case Slot::UserLogin:
             case Slot::UserPassword: {
                 std::string s;
@@ -221,9 +277,14 @@ std::optional<Error> store(Slot slot, const Ctlv& t, ProactiveCommand& cmd) {
                 (slot == Slot::UserLogin ? oc->user_login : oc->user_password) = s;
                 return err;
             }
-            case Slot::Transport: assign(oc->transport, TransportLevel::decode(v, t.offset), err); return err;
-            case Slot::Destination: assign(oc->destination, OtherAddress::decode(v, t.offset), err); return err;
-            default: return err;
+            case Slot::Transport:
+                assign(oc->transport, TransportLevel::decode(v, t.offset), err);
+                return err;
+            case Slot::Destination:
+                assign(oc->destination, OtherAddress::decode(v, t.offset), err);
+                return err;
+            default:
+                return err;
         }
     }
     if (auto* rd = std::get_if<ReceiveData>(&cmd.body); rd && slot == Slot::ChannelDataLength) {
@@ -245,7 +306,8 @@ std::optional<Error> store(Slot slot, const Ctlv& t, ProactiveCommand& cmd) {
             auto r = decode_u8(v, t.tag, t.offset);
             if (!r) return r.error();
             // 8.37: timer identifiers 1..8.
-            if (*r < 1 || *r > 8) return data_error(t, "timer identifier " + std::to_string(*r) + " not in 1..8");
+            if (*r < 1 || *r > 8)
+                return data_error(t, "timer identifier " + std::to_string(*r) + " not in 1..8");
             tm->timer_id = *r;
         } else if (slot == Slot::TimerValue) {
             assign(tm->value, TimerValue::decode(v, t.offset), err);
@@ -281,16 +343,23 @@ std::optional<Error> store(Slot slot, const Ctlv& t, ProactiveCommand& cmd) {
                 lb->browser_identity = *r;
                 return err;
             }
-            case Slot::Url: lb->url = gsm7_unpacked_to_utf8(v); return err;  // 8.48: GSM, bit 8 = 0
-            case Slot::Bearers: lb->bearers = t.value; return err;
-            case Slot::ProvisioningFile: lb->provisioning_files.push_back(t.value); return err;
+            case Slot::Url:
+                lb->url = gsm7_unpacked_to_utf8(v);
+                return err;  // 8.48: GSM, bit 8 = 0
+            case Slot::Bearers:
+                lb->bearers = t.value;
+                return err;
+            case Slot::ProvisioningFile:
+                lb->provisioning_files.push_back(t.value);
+                return err;
             case Slot::GatewayText: {
                 std::string s;
                 if (auto e = text_of(t, s)) return e;
                 lb->gateway = s;
                 return err;
             }
-            default: return err;
+            default:
+                return err;
         }
     }
     return err;
@@ -299,11 +368,16 @@ std::optional<Error> store(Slot slot, const Ctlv& t, ProactiveCommand& cmd) {
 std::optional<Slot> presentation_slot(const Ctlv& t) {
     if (t.long_tag) return std::nullopt;
     switch (static_cast<Tag>(t.tag)) {
-        case Tag::AlphaIdentifier: return Slot::AlphaId;
-        case Tag::IconIdentifier: return Slot::IconId;
-        case Tag::TextAttribute: return Slot::TextAttribute;
-        case Tag::FrameIdentifier: return Slot::FrameId;
-        default: return std::nullopt;
+        case Tag::AlphaIdentifier:
+            return Slot::AlphaId;
+        case Tag::IconIdentifier:
+            return Slot::IconId;
+        case Tag::TextAttribute:
+            return Slot::TextAttribute;
+        case Tag::FrameIdentifier:
+            return Slot::FrameId;
+        default:
+            return std::nullopt;
     }
 }
 
@@ -325,7 +399,8 @@ std::optional<Error> decode_rows(Table rows, ProactiveCommand& cmd, std::size_t 
         std::size_t found = rows.size();
         if (!t.long_tag) {
             // A repeatable row already in use keeps taking its tag.
-            if (next > 0 && rows[next - 1].repeat && static_cast<std::uint16_t>(rows[next - 1].tag) == t.tag) {
+            if (next > 0 && rows[next - 1].repeat &&
+                static_cast<std::uint16_t>(rows[next - 1].tag) == t.tag) {
                 found = next - 1;
             }
             for (std::size_t r = next; found == rows.size() && r < rows.size(); ++r) {
@@ -343,7 +418,8 @@ std::optional<Error> decode_rows(Table rows, ProactiveCommand& cmd, std::size_t 
     }
     for (std::size_t r = 0; r < rows.size(); ++r) {
         if (rows[r].mandatory && seen[r] == 0) {
-            return make_error(kRequiredValuesMissing, first_offset_after[r], static_cast<std::uint16_t>(rows[r].tag),
+            return make_error(kRequiredValuesMissing, first_offset_after[r],
+                              static_cast<std::uint16_t>(rows[r].tag),
                               "missing mandatory " + tag_name(static_cast<std::uint16_t>(rows[r].tag)));
         }
     }
@@ -378,9 +454,11 @@ std::optional<Error> check_conditions(ProactiveCommand& cmd, std::size_t end_off
     };
     if (auto* oc = std::get_if<OpenChannel>(&cmd.body)) {
         const auto kind = oc->kind();
-        const bool server = kind == OpenChannel::Kind::UiccServerMode || kind == OpenChannel::Kind::TerminalServerMode;
+        const bool server =
+            kind == OpenChannel::Kind::UiccServerMode || kind == OpenChannel::Kind::TerminalServerMode;
         // 6.6.27.1-27.4: every bearer variant names its bearer; the server modes do not.
-        if (!server && !oc->bearer) return missing(Tag::BearerDescription, "required unless in a server mode");
+        if (!server && !oc->bearer)
+            return missing(Tag::BearerDescription, "required unless in a server mode");
         // 6.6.27.1: a CS bearer needs the number to call.
         if (kind == OpenChannel::Kind::CsBearer && !oc->address) return missing(Tag::Address, "CS bearer");
     } else if (auto* tm = std::get_if<TimerManagement>(&cmd.body)) {
@@ -449,38 +527,49 @@ Result<Outer> outer(ByteView ber) {
     return o;
 }
 
-std::string hex_byte(std::uint8_t b) { return to_hex(ByteView(&b, 1)); }
+std::string hex_byte(std::uint8_t b) {
+    return to_hex(ByteView(&b, 1));
+}
 
 }  // namespace
 
 OpenChannel::Kind OpenChannel::kind() const {
     if (transport) {
         switch (static_cast<TransportProtocol>(transport->protocol)) {
-            case TransportProtocol::TcpUiccServer: return Kind::UiccServerMode;
+            case TransportProtocol::TcpUiccServer:
+                return Kind::UiccServerMode;
             case TransportProtocol::UdpClientLocal:
-            case TransportProtocol::TcpClientLocal: return Kind::TerminalServerMode;
-            default: break;
+            case TransportProtocol::TcpClientLocal:
+                return Kind::TerminalServerMode;
+            default:
+                break;
         }
     }
     if (!bearer) return Kind::Other;
     switch (static_cast<BearerType>(bearer->type)) {
-        case BearerType::Csd: return Kind::CsBearer;
+        case BearerType::Csd:
+            return Kind::CsBearer;
         case BearerType::Gprs:
         case BearerType::PacketDataService:
         case BearerType::UtranExtended:
         case BearerType::IWlan:
-        case BearerType::Eutran: return Kind::PacketData;
-        case BearerType::Default: return Kind::DefaultBearer;
+        case BearerType::Eutran:
+            return Kind::PacketData;
+        case BearerType::Default:
+            return Kind::DefaultBearer;
         case BearerType::LocalLinkIndependent:
         case BearerType::Bluetooth:
         case BearerType::IrDA:
         case BearerType::Rs232:
-        case BearerType::Usb: return Kind::LocalBearer;
+        case BearerType::Usb:
+            return Kind::LocalBearer;
     }
     return Kind::Other;
 }
 
-bool has_typed_decoder(std::uint8_t command_type) { return decoder_for(command_type) != nullptr; }
+bool has_typed_decoder(std::uint8_t command_type) {
+    return decoder_for(command_type) != nullptr;
+}
 
 Result<CommandHeader> decode_command_header(ByteView ber) {
     auto o = outer(ber);
@@ -555,11 +644,13 @@ Fields describe(const ProactiveCommand& cmd) {
         [&](const auto& b) {
             using T = std::decay_t<decltype(b)>;
             if constexpr (std::is_same_v<T, OpenChannel>) {
-                static constexpr const char* kKinds[] = {"CS bearer", "packet data", "local bearer", "default bearer",
-                                                         "UICC server mode", "Terminal Server Mode", "other"};
+                static constexpr const char* kKinds[] = {
+                    "CS bearer",        "packet data",          "local bearer", "default bearer",
+                    "UICC server mode", "Terminal Server Mode", "other"};
                 add("kind", str(kKinds[static_cast<int>(b.kind())]));
                 add("immediate link", FieldValue{OpenChannel::immediate_link(cmd.details.qualifier)});
-                add("automatic reconnection", FieldValue{OpenChannel::automatic_reconnection(cmd.details.qualifier)});
+                add("automatic reconnection",
+                    FieldValue{OpenChannel::automatic_reconnection(cmd.details.qualifier)});
                 add("background mode", FieldValue{OpenChannel::background_mode(cmd.details.qualifier)});
                 if (b.address) add("address", str(to_hex(*b.address)));
                 if (b.subaddress) add("subaddress", str(to_hex(*b.subaddress)));
@@ -567,15 +658,18 @@ Fields describe(const ProactiveCommand& cmd) {
                 if (b.duration2) add("duration 2 ms", num(b.duration2->milliseconds()));
                 if (b.bearer) {
                     add("bearer type", num(b.bearer->type));
-                    if (!b.bearer->parameters.empty()) add("bearer parameters", str(to_hex(b.bearer->parameters)));
+                    if (!b.bearer->parameters.empty())
+                        add("bearer parameters", str(to_hex(b.bearer->parameters)));
                 }
                 add("buffer size", num(b.buffer_size));
                 if (b.network_access_name) add("network access name", str(*b.network_access_name));
                 address("local address", b.local_address);
-                if (b.remote_entity_address) add("remote entity address", str(to_hex(*b.remote_entity_address)));
+                if (b.remote_entity_address)
+                    add("remote entity address", str(to_hex(*b.remote_entity_address)));
                 if (b.user_login) add("user login", str(*b.user_login));
                 // Never echo a password into logs: its presence and length are enough.
-                if (b.user_password) add("user password", str(std::to_string(b.user_password->size()) + " characters"));
+                if (b.user_password)
+                    add("user password", str(std::to_string(b.user_password->size()) + " characters"));
                 if (b.transport) {
                     add("transport protocol", num(b.transport->protocol));
                     auto pn = name_of(static_cast<TransportProtocol>(b.transport->protocol));
@@ -602,9 +696,11 @@ Fields describe(const ProactiveCommand& cmd) {
                 }
                 add("events", str(s));
             } else if constexpr (std::is_same_v<T, TimerManagement>) {
-                static constexpr const char* kActions[] = {"start", "deactivate", "get current value", "reserved"};
+                static constexpr const char* kActions[] = {"start", "deactivate", "get current value",
+                                                           "reserved"};
                 add("timer id", num(b.timer_id));
-                add("action", str(kActions[static_cast<int>(TimerManagement::action(cmd.details.qualifier))]));
+                add("action",
+                    str(kActions[static_cast<int>(TimerManagement::action(cmd.details.qualifier))]));
                 if (b.value) add("timer value", str(timer_value_to_string(*b.value)));
             } else if constexpr (std::is_same_v<T, PollInterval>) {
                 add("poll interval ms", num(b.interval.milliseconds()));

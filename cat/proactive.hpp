@@ -40,7 +40,15 @@ struct Presentation {
 // bearer, default network bearer, UICC server mode (transport '03'), Terminal Server Mode
 // (transport '04'/'05', class "k").
 struct OpenChannel {
-    enum class Kind { CsBearer, PacketData, LocalBearer, DefaultBearer, UiccServerMode, TerminalServerMode, Other };
+    enum class Kind {
+        CsBearer,
+        PacketData,
+        LocalBearer,
+        DefaultBearer,
+        UiccServerMode,
+        TerminalServerMode,
+        Other
+    };
 
     std::optional<Bytes> address;  // '06' dialling number (CS bearer), raw
     std::optional<Bytes> subaddress;
@@ -49,12 +57,12 @@ struct OpenChannel {
     std::optional<BearerDescription> bearer;
     std::uint16_t buffer_size = 0;
     std::optional<std::string> network_access_name;  // '47', labels joined with '.'
-    std::optional<OtherAddress> local_address;        // '3E' before the transport level
-    std::optional<std::string> user_login;            // '0D' text strings, UTF-8
+    std::optional<OtherAddress> local_address;       // '3E' before the transport level
+    std::optional<std::string> user_login;           // '0D' text strings, UTF-8
     std::optional<std::string> user_password;
-    std::optional<TransportLevel> transport;          // '3C'
-    std::optional<OtherAddress> destination;          // '3E' after the transport level
-    std::optional<Bytes> remote_entity_address;       // '49' (local bearers)
+    std::optional<TransportLevel> transport;     // '3C'
+    std::optional<OtherAddress> destination;     // '3E' after the transport level
+    std::optional<Bytes> remote_entity_address;  // '49' (local bearers)
 
     Kind kind() const;
     static bool immediate_link(std::uint8_t qualifier) { return (qualifier & 0x01) != 0; }
@@ -101,8 +109,8 @@ struct PollInterval {
     Duration interval;
 };
 
-struct PollingOff {};   // 6.6.8
-struct MoreTime {};     // 6.6.4
+struct PollingOff {};  // 6.6.8
+struct MoreTime {};    // 6.6.4
 
 // 6.6.15 PROVIDE LOCAL INFORMATION: what is asked is the qualifier ('00' location, '01' IMEI,
 // '03' date/time/time zone, '04' language, '06' access technology, '08' IMEISV, ...).
@@ -111,7 +119,7 @@ struct ProvideLocalInformation {};
 // 6.6.13 REFRESH: qualifier '00'..'06' (NAA init + full file change, file change, NAA init +
 // file change, NAA init, UICC reset, NAA application reset, NAA session reset).
 struct Refresh {
-    std::vector<Bytes> files;       // each a full path ('3F00 ...')
+    std::vector<Bytes> files;  // each a full path ('3F00 ...')
     std::optional<Bytes> aid;
 };
 
@@ -134,9 +142,8 @@ struct LaunchBrowser {
 struct OtherCommand {};
 
 using CommandBody = std::variant<OtherCommand, OpenChannel, CloseChannel, ReceiveData, SendData,
-                                 GetChannelStatus, SetUpEventList, TimerManagement, PollInterval,
-                                 PollingOff, MoreTime, ProvideLocalInformation, Refresh,
-                                 SendShortMessage, LaunchBrowser>;
+                                 GetChannelStatus, SetUpEventList, TimerManagement, PollInterval, PollingOff,
+                                 MoreTime, ProvideLocalInformation, Refresh, SendShortMessage, LaunchBrowser>;
 
 struct ProactiveCommand {
     CommandDetails details;

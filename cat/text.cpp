@@ -15,22 +15,21 @@ constexpr char32_t kReplacement = U'?';
 // TS 23.038 6.2.1: GSM 7-bit default alphabet, code -> Unicode. '1B' is the escape to the
 // extension table; on its own it is shown as a space (no glyph of its own).
 constexpr std::array<char32_t, 128> kDefaultAlphabet = {
-    U'@',    U'\u00A3', U'$',     U'\u00A5', U'\u00E8', U'\u00E9', U'\u00F9', U'\u00EC',
-    U'\u00F2', U'\u00C7', U'\n',  U'\u00D8', U'\u00F8', U'\r',     U'\u00C5', U'\u00E5',
-    U'\u0394', U'_',    U'\u03A6', U'\u0393', U'\u039B', U'\u03A9', U'\u03A0', U'\u03A8',
-    U'\u03A3', U'\u0398', U'\u039E', U' ',   U'\u00C6', U'\u00E6', U'\u00DF', U'\u00C9',
-    U' ',    U'!',      U'"',     U'#',      U'\u00A4', U'%',      U'&',      U'\'',
-    U'(',    U')',      U'*',     U'+',      U',',      U'-',      U'.',      U'/',
-    U'0',    U'1',      U'2',     U'3',      U'4',      U'5',      U'6',      U'7',
-    U'8',    U'9',      U':',     U';',      U'<',      U'=',      U'>',      U'?',
-    U'\u00A1', U'A',    U'B',     U'C',      U'D',      U'E',      U'F',      U'G',
-    U'H',    U'I',      U'J',     U'K',      U'L',      U'M',      U'N',      U'O',
-    U'P',    U'Q',      U'R',     U'S',      U'T',      U'U',      U'V',      U'W',
-    U'X',    U'Y',      U'Z',     U'\u00C4', U'\u00D6', U'\u00D1', U'\u00DC', U'\u00A7',
-    U'\u00BF', U'a',    U'b',     U'c',      U'd',      U'e',      U'f',      U'g',
-    U'h',    U'i',      U'j',     U'k',      U'l',      U'm',      U'n',      U'o',
-    U'p',    U'q',      U'r',     U's',      U't',      U'u',      U'v',      U'w',
-    U'x',    U'y',      U'z',     U'\u00E4', U'\u00F6', U'\u00F1', U'\u00FC', U'\u00E0',
+    U'@',      U'\u00A3', U'$',      U'\u00A5', U'\u00E8', U'\u00E9', U'\u00F9', U'\u00EC', U'\u00F2',
+    U'\u00C7', U'\n',     U'\u00D8', U'\u00F8', U'\r',     U'\u00C5', U'\u00E5', U'\u0394', U'_',
+    U'\u03A6', U'\u0393', U'\u039B', U'\u03A9', U'\u03A0', U'\u03A8', U'\u03A3', U'\u0398', U'\u039E',
+    U' ',      U'\u00C6', U'\u00E6', U'\u00DF', U'\u00C9', U' ',      U'!',      U'"',      U'#',
+    U'\u00A4', U'%',      U'&',      U'\'',     U'(',      U')',      U'*',      U'+',      U',',
+    U'-',      U'.',      U'/',      U'0',      U'1',      U'2',      U'3',      U'4',      U'5',
+    U'6',      U'7',      U'8',      U'9',      U':',      U';',      U'<',      U'=',      U'>',
+    U'?',      U'\u00A1', U'A',      U'B',      U'C',      U'D',      U'E',      U'F',      U'G',
+    U'H',      U'I',      U'J',      U'K',      U'L',      U'M',      U'N',      U'O',      U'P',
+    U'Q',      U'R',      U'S',      U'T',      U'U',      U'V',      U'W',      U'X',      U'Y',
+    U'Z',      U'\u00C4', U'\u00D6', U'\u00D1', U'\u00DC', U'\u00A7', U'\u00BF', U'a',      U'b',
+    U'c',      U'd',      U'e',      U'f',      U'g',      U'h',      U'i',      U'j',      U'k',
+    U'l',      U'm',      U'n',      U'o',      U'p',      U'q',      U'r',      U's',      U't',
+    U'u',      U'v',      U'w',      U'x',      U'y',      U'z',      U'\u00E4', U'\u00F6', U'\u00F1',
+    U'\u00FC', U'\u00E0',
 };
 
 // TS 23.038 6.2.1.1: the default alphabet extension table (after '1B').
@@ -228,10 +227,17 @@ bool decode_text(std::uint8_t dcs, ByteView data, std::string& out) {
         // 00xx / 01xx general data coding (01xx: automatic deletion); bit 6 = compressed.
         if ((dcs & 0x20) != 0) return false;
         switch ((dcs >> 2) & 0x03) {
-            case 0: alphabet = Alphabet::Gsm7; break;
-            case 1: alphabet = Alphabet::Eight; break;
-            case 2: alphabet = Alphabet::Ucs2; break;
-            default: return false;
+            case 0:
+                alphabet = Alphabet::Gsm7;
+                break;
+            case 1:
+                alphabet = Alphabet::Eight;
+                break;
+            case 2:
+                alphabet = Alphabet::Ucs2;
+                break;
+            default:
+                return false;
         }
     } else if (group == 0x0F) {
         // 1111: data coding / message class; bit 3 = message coding (0 GSM 7-bit, 1 8-bit).
@@ -245,11 +251,18 @@ bool decode_text(std::uint8_t dcs, ByteView data, std::string& out) {
     }
     out.clear();
     switch (alphabet) {
-        case Alphabet::Gsm7: gsm_to_utf8(unpack_gsm7(data), out); return true;
+        case Alphabet::Gsm7:
+            gsm_to_utf8(unpack_gsm7(data), out);
+            return true;
         // TS 102 223 8.15: 8-bit data in a text string is the GSM default alphabet, unpacked.
-        case Alphabet::Eight: gsm_to_utf8(data, out); return true;
-        case Alphabet::Ucs2: out = ucs2_to_utf8(data); return true;
-        case Alphabet::None: break;
+        case Alphabet::Eight:
+            gsm_to_utf8(data, out);
+            return true;
+        case Alphabet::Ucs2:
+            out = ucs2_to_utf8(data);
+            return true;
+        case Alphabet::None:
+            break;
     }
     return false;
 }
@@ -272,8 +285,7 @@ std::string decode_alpha(ByteView data) {
         const std::size_t header = scheme == 0x81 ? 3 : 4;
         if (data.size() < header) return out;
         std::size_t count = data[1];
-        const char32_t base = scheme == 0x81 ? char32_t{data[2]} << 7
-                                             : (char32_t{data[2]} << 8) | data[3];
+        const char32_t base = scheme == 0x81 ? char32_t{data[2]} << 7 : (char32_t{data[2]} << 8) | data[3];
         auto chars = data.subspan(header);
         if (count > chars.size()) count = chars.size();
         std::size_t i = 0;
@@ -303,10 +315,18 @@ std::string printable(std::string_view utf8) {
     for (char ch : utf8) {
         const auto c = static_cast<unsigned char>(ch);
         switch (c) {
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\\': out += "\\\\"; break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
             default:
                 if (c < 0x20 || c == 0x7F) {
                     char buf[8];

@@ -56,7 +56,8 @@ Result<BerTlv> parse_ber_tlv(ByteView data) {
     std::size_t len = 0;
     const std::size_t len_offset = r.offset();
     if (!read_length(r, len)) {
-        return make_error(kDataNotUnderstood, len_offset, out.tag, "BER-TLV length truncated or in a reserved form");
+        return make_error(kDataNotUnderstood, len_offset, out.tag,
+                          "BER-TLV length truncated or in a reserved form");
     }
     out.value_offset = r.offset();
     if (r.remaining() < len) {
@@ -84,8 +85,7 @@ Result<Ctlv> parse_ctlv(ByteReader& r) {
     const std::uint8_t first = r.u8();
     if (!r.ok()) return make_error(kDataNotUnderstood, out.offset, 0, "COMPREHENSION-TLV missing");
     if (first == 0x00 || first == 0x80 || first == 0xFF) {
-        return make_error(kDataNotUnderstood, out.offset, first,
-                          "reserved COMPREHENSION-TLV tag byte");
+        return make_error(kDataNotUnderstood, out.offset, first, "reserved COMPREHENSION-TLV tag byte");
     }
     if (first == 0x7F) {
         const std::uint16_t t = r.u16be();

@@ -37,9 +37,9 @@ Result<BerTlv> parse_ber_tlv(ByteView data);
 Bytes encode_ber_tlv(std::uint8_t tag, ByteView value);
 
 struct Ctlv {
-    std::uint16_t tag = 0;   // tag value without the CR bit (0x01..0x7E, or 15 bits when long)
-    bool cr = false;         // comprehension required
-    bool long_tag = false;   // the three-byte '7F' form
+    std::uint16_t tag = 0;  // tag value without the CR bit (0x01..0x7E, or 15 bits when long)
+    bool cr = false;        // comprehension required
+    bool long_tag = false;  // the three-byte '7F' form
     Bytes value;
     std::size_t offset = 0;  // where the tag byte sits in the outermost buffer
 

@@ -110,10 +110,11 @@ TEST_CASE("random swapped BCD timer values and date-times round trip") {
         CHECK(*back == t);
         CHECK(TimerValue::from_seconds(t.total_seconds()) == t);
 
-        DateTimeTimeZone d{static_cast<std::uint8_t>(rng() % 100), static_cast<std::uint8_t>(1 + rng() % 12),
-                           static_cast<std::uint8_t>(1 + rng() % 31), static_cast<std::uint8_t>(rng() % 24),
-                           static_cast<std::uint8_t>(rng() % 60), static_cast<std::uint8_t>(rng() % 60),
-                           static_cast<std::uint8_t>(rng() % 256)};
+        DateTimeTimeZone d{
+            static_cast<std::uint8_t>(rng() % 100),    static_cast<std::uint8_t>(1 + rng() % 12),
+            static_cast<std::uint8_t>(1 + rng() % 31), static_cast<std::uint8_t>(rng() % 24),
+            static_cast<std::uint8_t>(rng() % 60),     static_cast<std::uint8_t>(rng() % 60),
+            static_cast<std::uint8_t>(rng() % 256)};
         auto db = DateTimeTimeZone::decode(d.encode(), 0);
         REQUIRE(db.ok());
         CHECK(*db == d);
@@ -165,7 +166,8 @@ TEST_CASE("8.19 location information: MCC/MNC BCD as TS 24.008, LAC, 2 or 4 byte
         for (int k = 0; k < mnc_len; ++k) l.mnc.push_back(static_cast<char>('0' + rng() % 10));
         l.lac = static_cast<std::uint16_t>(rng());
         l.cell_id_size = (rng() % 2) != 0 ? 4 : 2;
-        l.cell_id = l.cell_id_size == 4 ? static_cast<std::uint32_t>(rng()) : static_cast<std::uint32_t>(rng() & 0xFFFF);
+        l.cell_id = l.cell_id_size == 4 ? static_cast<std::uint32_t>(rng())
+                                        : static_cast<std::uint32_t>(rng() & 0xFFFF);
         auto back = LocationInformation::decode(l.encode(), 0);
         REQUIRE(back.ok());
         CHECK(*back == l);
@@ -251,7 +253,7 @@ TEST_CASE("helpers: network access name, BCD digits, IMEI, file list") {
     CHECK(to_hex((*files)[0]) == "3F002FE2");
     CHECK(to_hex((*files)[1]) == "3F007F206F07");
     CHECK_FALSE(decode_file_list(hex("013F002FE23F007F20"), 0).ok());  // count mismatch
-    CHECK_FALSE(decode_file_list(hex("012FE2"), 0).ok());             // no MF
+    CHECK_FALSE(decode_file_list(hex("012FE2"), 0).ok());              // no MF
 }
 
 TEST_CASE("describe_object covers the gateway's tags and leaves unknown tags empty") {

@@ -3,25 +3,25 @@
 // truncation sweeps, partial comprehension, CR-flagged unknown objects and missing objects.
 //
 // Fields not compared, on purpose (the bytes are trusted, see tests/vectors/README.md):
-// | vector / family              | field                    | reason                                           |
+// | vector / family              | field                    | reason |
 // |------------------------------|--------------------------|--------------------------------------------------|
-// | send_sms_data_151            | gsm_sms.submit.ud        | expect holds only a prefix of the 160 characters;|
-// |                              |                          | compared as a prefix (every ud is)               |
-// | send_sms (all)               | gsm_sms.submit other     | only mr/daddr/pid/dcs/udl/ud are asserted here;  |
-// |                              | than those               | the TPDU is carried, not decoded, by this layer  |
-// | launch_browser_data_141      | bearer.array             | oFono prints a pointer type, not the bytes;      |
-// |                              |                          | the length is compared                           |
-// | send_data (conformance file) | data.array               | a C type name; the length is compared here and   |
-// |                              |                          | the bytes through resolved_vectors.json          |
-// | families outside the gateway | items, html, ss, ussd,   | not decoded by the CAT layer (OtherCommand); the |
-// | (select_item, setup_call...) | addr, dtmf, at_command,  | whole vector must still decode, and alpha_id /   |
-// |                              | c_apdu, resp_len...      | text / text_attr / icon_id are compared          |
+// | send_sms_data_151            | gsm_sms.submit.ud        | expect holds only a prefix of the 160
+// characters;| |                              |                          | compared as a prefix (every ud is)
+// | | send_sms (all)               | gsm_sms.submit other     | only mr/daddr/pid/dcs/udl/ud are asserted
+// here;  | |                              | than those               | the TPDU is carried, not decoded, by
+// this layer  | | launch_browser_data_141      | bearer.array             | oFono prints a pointer type, not
+// the bytes;      | |                              |                          | the length is compared | |
+// send_data (conformance file) | data.array               | a C type name; the length is compared here and |
+// |                              |                          | the bytes through resolved_vectors.json | |
+// families outside the gateway | items, html, ss, ussd,   | not decoded by the CAT layer (OtherCommand); the
+// | | (select_item, setup_call...) | addr, dtmf, at_command,  | whole vector must still decode, and alpha_id
+// /   | |                              | c_apdu, resp_len...      | text / text_attr / icon_id are compared |
 #include <doctest/doctest.h>
 
 #include <fstream>
 #include <map>
-#include <random>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 
 #include "cat/bytes.hpp"
@@ -102,7 +102,8 @@ void check_presentation(const std::string& name, const json& e, const ProactiveC
             CHECK_MESSAGE(!p.text_attribute, name);
         } else {
             REQUIRE_MESSAGE(p.text_attribute, name);
-            const std::string want = ta.is_string() ? ta.get<std::string>() : to_hex(json_bytes(ta["attributes"]));
+            const std::string want =
+                ta.is_string() ? ta.get<std::string>() : to_hex(json_bytes(ta["attributes"]));
             CHECK_MESSAGE(to_hex(*p.text_attribute) == want, name);
         }
     }
@@ -120,7 +121,9 @@ void check_presentation(const std::string& name, const json& e, const ProactiveC
         if (e["frame_id"].is_null()) {
             CHECK_MESSAGE(!p.frame_id, name);
         } else {
-            CHECK_MESSAGE(p.frame_id == std::optional<std::uint8_t>(static_cast<std::uint8_t>(num(e["frame_id"]))), name);
+            CHECK_MESSAGE(
+                p.frame_id == std::optional<std::uint8_t>(static_cast<std::uint8_t>(num(e["frame_id"]))),
+                name);
         }
     }
 }
@@ -136,7 +139,8 @@ void check_open_channel(const std::string& name, const json& e, const ProactiveC
         if (g.contains("precedence")) {
             REQUIRE_MESSAGE(oc->bearer->parameters.size() >= 6, name);
             const char* keys[] = {"precedence", "delay", "reliability", "peak", "mean", "pdp_type"};
-            for (std::size_t i = 0; i < 6; ++i) CHECK_MESSAGE(oc->bearer->parameters[i] == num(g[keys[i]]), name << " " << keys[i]);
+            for (std::size_t i = 0; i < 6; ++i)
+                CHECK_MESSAGE(oc->bearer->parameters[i] == num(g[keys[i]]), name << " " << keys[i]);
         }
     }
     if (e.contains("buf_size")) CHECK_MESSAGE(oc->buffer_size == num(e["buf_size"]), name);
@@ -229,19 +233,24 @@ void check_send_sms(const std::string& name, const json& e, const ProactiveComma
     if (body.contains("address")) {
         REQUIRE_MESSAGE(sm->address, name);
         REQUIRE_MESSAGE(!sm->address->empty(), name);
-        CHECK_MESSAGE(decode_bcd_digits(ByteView(*sm->address).subspan(1)) == body["address"].get<std::string>(), name);
+        CHECK_MESSAGE(
+            decode_bcd_digits(ByteView(*sm->address).subspan(1)) == body["address"].get<std::string>(), name);
         CHECK_MESSAGE((((*sm->address)[0] >> 4) & 0x07) == num(body["number_type"]), name);
         CHECK_MESSAGE(((*sm->address)[0] & 0x0F) == num(body["numbering_plan"]), name);
     }
-    if (body.contains("submit")) check_sms_submit(name, body["submit"], sm->tpdu, (cmd.details.qualifier & 0x01) != 0);
+    if (body.contains("submit"))
+        check_sms_submit(name, body["submit"], sm->tpdu, (cmd.details.qualifier & 0x01) != 0);
 }
 
-void check_family(const std::string& name, const std::string& family, const json& e, const ProactiveCommand& cmd) {
+void check_family(const std::string& name, const std::string& family, const json& e,
+                  const ProactiveCommand& cmd) {
     check_presentation(name, e, cmd);
     if (e.contains("text")) CHECK_MESSAGE(text_string_of(cmd) == e["text"].get<std::string>(), name);
     // SET UP CALL (6.6.12) carries two alpha identifiers: user confirmation, then call set up.
     if (e.contains("alpha_id_usr_cfm")) {
-        CHECK_MESSAGE(cmd.presentation.alpha_id == std::optional<std::string>(e["alpha_id_usr_cfm"].get<std::string>()), name);
+        CHECK_MESSAGE(
+            cmd.presentation.alpha_id == std::optional<std::string>(e["alpha_id_usr_cfm"].get<std::string>()),
+            name);
     }
     if (e.contains("alpha_id_call_setup")) {
         const Ctlv* first = find(cmd.tlvs, static_cast<std::uint8_t>(Tag::AlphaIdentifier));
@@ -269,9 +278,12 @@ void check_family(const std::string& name, const std::string& family, const json
         const auto* b = std::get_if<SendData>(&cmd.body);
         REQUIRE_MESSAGE(b != nullptr, name);
         CHECK_MESSAGE(b->channel_id == 1, name);
-        if (e.contains("data")) CHECK_MESSAGE(b->data.size() == static_cast<std::size_t>(num(e["data"]["len"])), name);
-        if (e.contains("channel_data")) CHECK_MESSAGE(to_hex(b->data) == e["channel_data"].get<std::string>(), name);
-        if (e.contains("channel_data_len")) CHECK_MESSAGE(b->data.size() == static_cast<std::size_t>(num(e["channel_data_len"])), name);
+        if (e.contains("data"))
+            CHECK_MESSAGE(b->data.size() == static_cast<std::size_t>(num(e["data"]["len"])), name);
+        if (e.contains("channel_data"))
+            CHECK_MESSAGE(to_hex(b->data) == e["channel_data"].get<std::string>(), name);
+        if (e.contains("channel_data_len"))
+            CHECK_MESSAGE(b->data.size() == static_cast<std::size_t>(num(e["channel_data_len"])), name);
         CHECK_MESSAGE(SendData::send_immediately(cmd.details.qualifier) == (num(e["qualifier"]) == 1), name);
     } else if (family == "get_channel_status" || family == "bip_get_channel_status") {
         CHECK_MESSAGE(std::holds_alternative<GetChannelStatus>(cmd.body), name);
@@ -304,7 +316,8 @@ void check_family(const std::string& name, const std::string& family, const json
             const auto& fl = e["file_list"];
             if (fl.is_array()) {
                 REQUIRE_MESSAGE(b->files.size() == fl.size(), name);
-                for (std::size_t i = 0; i < fl.size(); ++i) CHECK_MESSAGE(to_hex(b->files[i]) == fl[i].get<std::string>(), name);
+                for (std::size_t i = 0; i < fl.size(); ++i)
+                    CHECK_MESSAGE(to_hex(b->files[i]) == fl[i].get<std::string>(), name);
             } else {
                 Bytes all;
                 for (const auto& f : b->files) all.insert(all.end(), f.begin(), f.end());
@@ -334,7 +347,9 @@ void check_family(const std::string& name, const std::string& family, const json
             CHECK_MESSAGE(b->bearers->size() == static_cast<std::size_t>(num(e["bearer"]["len"])), name);
         }
         if (e.contains("text_gateway_proxy_id")) {
-            CHECK_MESSAGE(b->gateway == std::optional<std::string>(e["text_gateway_proxy_id"].get<std::string>()), name);
+            CHECK_MESSAGE(
+                b->gateway == std::optional<std::string>(e["text_gateway_proxy_id"].get<std::string>()),
+                name);
         }
     } else if (family == "send_sms") {
         check_send_sms(name, e, cmd);
@@ -362,15 +377,17 @@ void run_vector(const json& v, const std::string& family, Counts& counts) {
     if (e.contains("command_number")) CHECK_MESSAGE(cmd.details.number == num(e["command_number"]), name);
     if (e.contains("command_type")) CHECK_MESSAGE(cmd.details.type == num(e["command_type"]), name);
     if (e.contains("source_device")) CHECK_MESSAGE(cmd.devices.source == num(e["source_device"]), name);
-    if (e.contains("destination_device")) CHECK_MESSAGE(cmd.devices.destination == num(e["destination_device"]), name);
+    if (e.contains("destination_device"))
+        CHECK_MESSAGE(cmd.devices.destination == num(e["destination_device"]), name);
     CHECK_MESSAGE(!describe(cmd).empty(), name);
     check_family(name, family, e, cmd);
 }
 
 bool gateway_family(const std::string& f) {
-    static const char* kFamilies[] = {"open_channel", "close_channel", "receive_data", "send_data",
-                                      "get_channel_status", "timer_mgmt", "setup_event_list", "refresh",
-                                      "polling_off", "provide_local_info", "launch_browser", "send_sms"};
+    static const char* kFamilies[] = {
+        "open_channel",       "close_channel",      "receive_data",     "send_data",
+        "get_channel_status", "timer_mgmt",         "setup_event_list", "refresh",
+        "polling_off",        "provide_local_info", "launch_browser",   "send_sms"};
     for (const char* k : kFamilies) {
         if (f == k) return true;
     }
@@ -531,8 +548,11 @@ TEST_CASE("OPEN CHANNEL variants: UICC server mode, Terminal Server Mode, local 
     CHECK(t.transport->port == 8080);
     CHECK(tsm->presentation.alpha_id == std::optional<std::string>("Open"));
     // Default bearer with a local address before the transport level and a destination after.
-    auto def = decode_proactive_command(
-        hex("D02381030140018202818235010339020578" "3E0521C0A80001" "3C030208AE" "3E05210A000001"));
+    auto def =
+        decode_proactive_command(hex("D02381030140018202818235010339020578"
+                                     "3E0521C0A80001"
+                                     "3C030208AE"
+                                     "3E05210A000001"));
     REQUIRE(def.ok());
     const auto& d = std::get<OpenChannel>(def->body);
     CHECK(d.kind() == OpenChannel::Kind::DefaultBearer);
@@ -572,7 +592,8 @@ TEST_CASE("describe names the fields of the gateway's commands") {
     auto el = decode_proactive_command(hex("D00D81030105008202818299020409"));
     REQUIRE(el.ok());
     CHECK(get(*el, "events").find(std::string(name_of(EventType::DataAvailable))) != std::string::npos);
-    auto lb = decode_proactive_command(hex("D01F8103011500820281823112687474703A2F2F7878782E7979792E7A7A7A0500"));
+    auto lb =
+        decode_proactive_command(hex("D01F8103011500820281823112687474703A2F2F7878782E7979792E7A7A7A0500"));
     REQUIRE(lb.ok());
     CHECK(get(*lb, "url") == "http://xxx.yyy.zzz");
     CHECK(get(*lb, "alpha id").empty());

@@ -85,7 +85,7 @@ TEST_CASE("UCS2 <-> UTF-8") {
     CHECK(ucs2_to_utf8(b) == "ЗДРАВСТВУЙТЕ");
     Bytes astral;
     CHECK_FALSE(utf8_to_ucs2("\xF0\x9F\x98\x80", astral));  // outside the BMP
-    CHECK(ucs2_to_utf8(hex("D83D0041")) == "?A");          // lone surrogate
+    CHECK(ucs2_to_utf8(hex("D83D0041")) == "?A");           // lone surrogate
     CHECK(ucs2_to_utf8(hex("004100")) == "A");              // odd byte ignored
 
     std::mt19937 rng(3);
@@ -110,7 +110,9 @@ TEST_CASE("text string data coding schemes 00/04/08 and their TS 23.038 class va
     CHECK(text_of(0xF0, "E8329BFD4697D9EC37") == "hellohello");
     CHECK(text_of(0x08, "04170414") == "ЗД");
     CHECK(text_of(0x18, "04170414") == "ЗД");
-    CHECK(text_of(0xF0, "41E19058341E9149E592D9743EA151E9945AB55EB1596D2B2C1E93CBE6333AAD5EB3DBEE373C2E9FD3EBF63B3EAF6FC564335ACD76C3E560") ==
+    CHECK(text_of(0xF0,
+                  "41E19058341E9149E592D9743EA151E9945AB55EB1596D2B2C1E93CBE6333AAD5EB3DBEE373C2E9FD3EBF63B3E"
+                  "AF6FC564335ACD76C3E560") ==
           "ABCDEFGHIJKLMNOPQRSTUVWXYZ-abcdefghijklmnopqrstuvwxyz-1234567890");
     std::string s;
     CHECK_FALSE(decode_text(0x0C, hex("41"), s));  // reserved alphabet

@@ -65,7 +65,11 @@ TEST_CASE("BER-TLV errors name the offset") {
 }
 
 TEST_CASE("COMPREHENSION-TLV keeps the CR bit and three-byte tags") {
-    auto tl = parse_ctlvs(hex("810301400182028182" "3902 0578" "7F8001 02 AABB" "7F0042 00"));
+    auto tl =
+        parse_ctlvs(hex("810301400182028182"
+                        "3902 0578"
+                        "7F8001 02 AABB"
+                        "7F0042 00"));
     REQUIRE(tl.ok());
     REQUIRE(tl->size() == 5);
     CHECK((*tl)[0].tag == 0x01);
@@ -80,13 +84,18 @@ TEST_CASE("COMPREHENSION-TLV keeps the CR bit and three-byte tags") {
     CHECK((*tl)[4].long_tag);
     CHECK_FALSE((*tl)[4].cr);
     CHECK((*tl)[4].tag == 0x0042);
-    CHECK(encode_ctlvs(*tl) == hex("810301400182028182" "39020578" "7F800102AABB" "7F004200"));
+    CHECK(encode_ctlvs(*tl) == hex("810301400182028182"
+                                   "39020578"
+                                   "7F800102AABB"
+                                   "7F004200"));
     CHECK(find(*tl, 0x39) == &(*tl)[2]);
     CHECK(find(*tl, 0x3C) == nullptr);
 }
 
 TEST_CASE("COMPREHENSION-TLV: every truncation of a valid run fails cleanly") {
-    const Bytes full = hex("810301430182028121B6080001020304050607" "7F800102AABB");
+    const Bytes full =
+        hex("810301430182028121B6080001020304050607"
+            "7F800102AABB");
     for (std::size_t n = 1; n < full.size(); ++n) {
         Bytes part(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
         auto r = parse_ctlvs(part);
@@ -116,7 +125,8 @@ TEST_CASE("COMPREHENSION-TLV round-trips random valid runs") {
             if (t.long_tag) {
                 t.tag = static_cast<std::uint16_t>(rng() % 0x8000);
             } else {
-                do t.tag = static_cast<std::uint16_t>(1 + rng() % 0x7E); while (t.tag == 0x7F);
+                do t.tag = static_cast<std::uint16_t>(1 + rng() % 0x7E);
+                while (t.tag == 0x7F);
             }
             const std::size_t len = (rng() % 4 == 0) ? 128 + rng() % 200 : rng() % 20;
             t.value.resize(len);

@@ -26,6 +26,18 @@ for name in ('cat_conformance_vectors.json', 'resolved_vectors.json'):
         else:
             continue
         (out / f'a{n:04d}').write_bytes(apdu)
+# cat::Session scripts for fuzz_session: length-prefixed R-APDUs answering, in turn, the
+# TERMINAL PROFILE, a FETCH (MORE TIME, then OPEN CHANNEL), the TERMINAL RESPONSEs, an ENVELOPE.
+def rapdus(*hexes):
+    out = b''
+    for h in hexes:
+        b = bytes.fromhex(h)
+        out += bytes([len(b)]) + b
+    return out
+(out / 'session1').write_bytes(rapdus('910B', 'D009810301020082028182' + '9000', '9000', '9300', '9000'))
+(out / 'session2').write_bytes(rapdus('9114', 'D012810301400182028182390205783C0305044C9000', '6C14',
+                                      '9000', '6102', 'AABB9000', '910B', 'D009810301FF0082028182' + '9000',
+                                      '9000'))
 # A TERMINAL PROFILE APDU.
 (out / 'profile').write_bytes(bytes.fromhex('801000001F' + 'FF' * 31 + '9000'))
 print(f'{len(seen)} vectors written to {out}')
