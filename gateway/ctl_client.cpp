@@ -1,0 +1,1 @@
+// gateway/ctl_client.cpp — placeholder, being written.

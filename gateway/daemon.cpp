@@ -1,0 +1,1 @@
+// gateway/daemon.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// gateway/debug_server.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// gateway/log.cpp — placeholder, being written.

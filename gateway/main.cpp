@@ -1,0 +1,2 @@
+// gateway/main.cpp — placeholder, being written.
+int main() { return 1; }

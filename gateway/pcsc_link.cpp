@@ -1,0 +1,1 @@
+// gateway/pcsc_link.cpp — placeholder, being written.

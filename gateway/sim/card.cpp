@@ -1,0 +1,1 @@
+// gateway/sim/card.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// gateway/sim/sim_link.cpp — placeholder, being written.

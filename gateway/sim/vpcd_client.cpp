@@ -1,0 +1,1 @@
+// gateway/sim/vpcd_client.cpp — placeholder, being written.

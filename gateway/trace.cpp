@@ -1,0 +1,1 @@
+// gateway/trace.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// tests/gateway/test_config.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// tests/gateway/test_daemon_sim.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// tests/gateway/test_debug_server.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// tests/gateway/test_sim_card.cpp — placeholder, being written.

@@ -1,0 +1,1 @@
+// tests/gateway/test_trace.cpp — placeholder, being written.
