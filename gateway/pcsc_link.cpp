@@ -660,7 +660,12 @@ private:
                 SCARDCONTEXT c = 0;
                 LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &c);
                 if (rv != SCARD_S_SUCCESS) {
-                    if (failures++ == 0) log_error(LogLevel::Debug, "watch: SCardEstablishContext", rv);
+                    // The watch thread is the one that waits for pcscd (the card thread only
+                    // tries when told something changed): say so once per outage.
+                    if (failures++ == 0) {
+                        log_error(LogLevel::Warning, "SCardEstablishContext (is pcscd running?)", rv);
+                        post_warning("pcscd unreachable (" + pcsc_error_text(rv) + "); waiting for it");
+                    }
                     if (!watch_sleep(backoff.next())) break;
                     continue;
                 }

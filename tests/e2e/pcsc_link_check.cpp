@@ -206,6 +206,31 @@ int main() {
     auto stats_after = fixture("card stats");
     check(powered_off(stats_after) > powered_off(stats), "stop() powered the card down: " + stats_after);
 
+    // A link started before its card and before pcscd: waits quietly, then card_ready.
+    {
+        check(fixture("card remove") == "ok", "fixture removed the card (3)");
+        check(fixture("pcscd term") == "ok", "pcscd stopped before the link starts");
+        Observed late;
+        gateway::CardLink::Callbacks cb;
+        cb.card_ready = [&](const gateway::CardInfo&) { ++late.ready; };
+        cb.card_gone = [&](const std::string&) { ++late.gone; };
+        auto link2 = gateway::make_pcsc_link(c.io(), options);
+        link2->start(cb);
+        c.run_until([] { return false; }, milliseconds(300));
+        check(late.ready == 0, "no card_ready without pcscd");
+        auto t1 = Clock::now();
+        check(fixture("pcscd start") == "ok", "pcscd started after the link");
+        c.run_until([] { return false; }, milliseconds(500));
+        check(late.ready == 0, "no card_ready without a card");
+        t1 = Clock::now();
+        check(fixture("card insert") == "ok", "card inserted after the link started");
+        check(c.run_until([&] { return late.ready == 1; }, milliseconds(5000)),
+              "card_ready once card and pcscd are there");
+        std::printf("  late insertion -> card_ready: %.1f ms\n", ms_since(t1));
+        check(is_9000(c.transmit(*link2, terminal_profile)), "TERMINAL PROFILE on the late link");
+        link2->stop();
+    }
+
     std::cout << (failures ? "FAILED: " : "PASSED: ") << failures << " failure(s)" << std::endl;
     return failures ? 1 : 0;
 }
