@@ -1,0 +1,157 @@
+// gateway/config.hpp — the daemon's configuration: the TOML file (docs/configuration.md) read
+// into a typed Config with a default for every optional key, validated as a whole; every
+// problem is reported as "FILE:LINE:COL: key.path: what is wrong; what to do".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/log.hpp"
+
+namespace dmsc::gateway {
+
+inline constexpr std::string_view kDefaultConfigPath = "/etc/dmsc-gateway/gateway.toml";
+
+enum class LinkKind : std::uint8_t { Pcsc, Iccd, Sim };
+// Which class byte the CAT commands use: "uicc" '80', "sim" 'A0' (2G SIM, TS 51.011), "auto":
+// UICC first, a 2G SIM when the card refuses the class of TERMINAL PROFILE ('6E 00').
+enum class CardClass : std::uint8_t { Auto, Uicc, Sim };
+enum class CardProtocol : std::uint8_t { Any, T0, T1 };     // pcsc only
+enum class CardShare : std::uint8_t { Exclusive, Shared };  // pcsc only
+// Coding of an application's name in its Registry application data: GSM default alphabet
+// unpacked (DCS '04') or UCS2 (DCS '08').
+enum class NameCoding : std::uint8_t { Gsm7, Ucs2 };
+enum class DeliverScheme : std::uint8_t { Tcp, Udp, Unix, WapPushUdp };
+
+std::string_view name_of(LinkKind v);
+std::string_view name_of(CardClass v);
+std::string_view name_of(CardProtocol v);
+std::string_view name_of(CardShare v);
+std::string_view name_of(NameCoding v);
+std::string_view name_of(DeliverScheme v);  // the URI scheme: "tcp", "udp", "unix", "wap-push+udp"
+
+// Where data for an application's port goes: tcp://HOST:PORT, udp://HOST:PORT,
+// unix:/absolute/path, wap-push+udp://HOST:PORT. HOST is an IPv4 address, [IPv6] or a name.
+struct DeliverUri {
+    DeliverScheme scheme = DeliverScheme::Tcp;
+    std::string host;  // without brackets
+    std::uint16_t port = 0;
+    std::string path;  // unix only
+    std::string to_string() const;
+    bool operator==(const DeliverUri&) const = default;
+};
+// Parses `text`; on failure returns nullopt and says why in `why`.
+std::optional<DeliverUri> parse_deliver_uri(std::string_view text, std::string& why);
+
+struct CardConfig {
+    LinkKind link = LinkKind::Pcsc;
+    std::string reader;    // pcsc: substring of the reader name; "" = first reader with a card
+    std::string scenario;  // sim: scenario file (absolute after loading); "" = built-in scenario
+    std::string usb;       // iccd: "VID:PID" (hex) or "BUS:ADDR" (decimal); "" = first ICCD device
+    CardClass card_class = CardClass::Auto;
+    CardProtocol protocol = CardProtocol::Any;
+    CardShare share = CardShare::Exclusive;
+    // Proactive polling: STATUS every so often while idle, before the card asks for an
+    // interval with POLL INTERVAL; 0 = no polling until it does.
+    std::uint32_t poll_interval_ms = 30'000;
+    // The shortest interval the gateway grants a POLL INTERVAL; the TERMINAL RESPONSE says
+    // the interval really used.
+    std::uint32_t poll_interval_min_ms = 1'000;
+    // cat::SessionConfig: '93 00' back-off and the pending-handler time-out.
+    std::uint32_t busy_backoff_initial_ms = 200;
+    std::uint32_t busy_backoff_max_ms = 10'000;
+    std::uint32_t pending_timeout_ms = 60'000;
+    bool operator==(const CardConfig&) const = default;
+};
+
+struct ApplicationConfig {
+    std::string name;
+    std::uint8_t type = 0x07;  // '07' DM Client
+    std::uint16_t port = 0;
+    NameCoding coding = NameCoding::Gsm7;
+    DeliverUri deliver;  // default tcp://127.0.0.1:PORT
+    std::string launch;  // "" = never launched; else an absolute command line
+    std::uint32_t launch_timeout_ms = 5'000;
+    bool operator==(const ApplicationConfig&) const = default;
+};
+
+struct BipConfig {
+    std::string listen = "127.0.0.1";  // UICC server mode listeners bind here only
+    bool allow_remote = false;         // allow a non-loopback `listen`
+    std::uint16_t buffer_size = 1400;  // the most a channel buffer may be
+    std::uint8_t max_channels = 7;     // 1..7 (TS 102 223: channel identifiers 1..7)
+    bool operator==(const BipConfig&) const = default;
+};
+
+struct DebugConfig {
+    std::string socket = "/run/dmsc-gateway/ctl.sock";  // "" = no debug socket
+    std::string group;                                  // "" = the daemon's own group
+    std::uint32_t mode = 0660;
+    bool operator==(const DebugConfig&) const = default;
+};
+
+struct TraceConfig {
+    std::string gsmtap;  // "" = off; else "HOST:PORT" as written (port default 4729)
+    std::string gsmtap_host;
+    std::uint16_t gsmtap_port = 0;
+    std::string pcap;  // "" = off; else a file path (absolute after loading)
+    bool operator==(const TraceConfig&) const = default;
+};
+
+struct Config {
+    std::string path;  // the file it came from ("" = built-in defaults)
+    CardConfig card;
+    std::vector<ApplicationConfig> applications;
+    BipConfig bip;
+    DebugConfig debug;
+    TraceConfig trace;
+    LogSettings log;
+    bool operator==(const Config&) const = default;
+};
+
+// One problem, where it is and what to do about it.
+struct ConfigError {
+    std::string file;
+    std::uint32_t line = 0;  // 0 = the file as a whole
+    std::uint32_t column = 0;
+    std::string key;      // "bip.listen", "application[1].port"; "" for syntax errors
+    std::string message;  // "what is wrong; what to do"
+    // "FILE:LINE:COL: key.path: message"
+    std::string to_string() const;
+};
+
+struct ConfigResult {
+    std::optional<Config> config;     // set only when there is no error
+    std::vector<ConfigError> errors;  // in file order
+    bool ok() const { return config.has_value(); }
+};
+
+// Parses and validates TOML text; `source` names it in errors and relative paths
+// (scenario, pcap) are taken from its directory.
+ConfigResult parse_config(std::string_view text, const std::string& source);
+// Reads and parses a file (a missing or unreadable file is one error).
+ConfigResult load_config_file(const std::string& path);
+// Built-in defaults (no file).
+Config default_config();
+
+// The effective configuration as TOML, every key including defaults (--check-config).
+std::string to_toml(const Config& config);
+
+// Thrown at the edges (main, start-up) when a configuration cannot be used.
+class ConfigException : public std::runtime_error {
+public:
+    explicit ConfigException(std::vector<ConfigError> errors);
+    const std::vector<ConfigError>& errors() const { return errors_; }
+
+private:
+    std::vector<ConfigError> errors_;
+};
+
+// Whether this build has the card link (meson options decide which backends are compiled in).
+bool card_link_built(LinkKind link);
+
+}  // namespace dmsc::gateway
