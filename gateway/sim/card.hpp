@@ -1,0 +1,123 @@
+// gateway/sim/card.hpp — the simulated UICC: a DM_SC Server card model that answers C-APDUs
+// like a UICC with a CAT applet (TS 102 221 clause 10-11, TS 102 223), driven by a Scenario,
+// keeping a log and a verdict. Pure and deterministic: time is passed in, never read.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cat/bytes.hpp"
+#include "cat/objects.hpp"
+#include "cat/session.hpp"
+#include "gateway/sim/scenario.hpp"
+
+namespace dmsc::gateway::sim {
+
+struct LogEntry {
+    std::uint64_t apdu = 0;  // number of the APDU it happened at (0: at power-on)
+    std::string text;
+};
+
+struct Verdict {
+    bool passed = false;             // no failed expectation and at least one run completed
+    std::size_t runs_completed = 0;  // times every step was done (a run restarts at power-on)
+    std::size_t steps_done = 0;      // in the current run
+    std::size_t steps_total = 0;
+    std::vector<std::string> failures;
+    // "PASS: default (5/5 steps, 1 run completed)" or "FAIL: ..." with one failure per line.
+    std::string describe() const;
+};
+
+class Card {
+public:
+    explicit Card(Scenario scenario);
+
+    // Cold or warm reset (TS 102 221 clause 6.2): returns the ATR. A new run of the scenario
+    // starts (step 1 armed); registrations, channels and pending commands are forgotten.
+    cat::Bytes power_on(cat::TimePoint now);
+    void power_off();
+    bool powered() const { return powered_; }
+
+    // One C-APDU → its R-APDU (data + SW1 SW2). Never throws; a malformed APDU gets the ISO
+    // status word for it ('67 00', '6E 00', '6D 00' ...).
+    cat::Bytes process(cat::ByteView command, cat::TimePoint now);
+
+    const cat::Bytes& atr() const { return atr_; }
+    std::string_view protocol() const { return scenario_.card.t0 ? "T=0" : "T=1"; }
+    const Scenario& scenario() const { return scenario_; }
+
+    Verdict verdict() const;
+    const std::vector<LogEntry>& log() const { return log_; }
+    // What the terminal told the card in this card session.
+    const cat::Bytes& terminal_profile() const { return profile_; }
+    const std::vector<cat::RegistryApplicationData>& applications() const { return apps_; }
+    const std::vector<std::uint8_t>& events_received() const { return events_; }
+    // The step the card is at (== steps.size() once the run is complete).
+    std::size_t current_step() const { return cursor_; }
+    bool proactive_pending() const { return pending_.has_value(); }
+    std::uint64_t apdu_count() const { return apdus_; }
+
+private:
+    enum class StepState : std::uint8_t { Waiting, Due, Issued };
+    struct Outstanding {
+        cat::CommandDetails details;
+        std::uint8_t type = 0;
+    };
+    struct Apdu;
+
+    cat::Bytes dispatch(const Apdu& a, cat::TimePoint now, std::uint16_t& sw);
+    cat::Bytes on_terminal_profile(const Apdu& a, cat::TimePoint now, std::uint16_t& sw);
+    cat::Bytes on_fetch(const Apdu& a, std::uint16_t& sw);
+    cat::Bytes on_terminal_response(const Apdu& a, cat::TimePoint now, std::uint16_t& sw);
+    cat::Bytes on_envelope(const Apdu& a, cat::TimePoint now, std::uint16_t& sw);
+    cat::Bytes on_status(const Apdu& a, cat::TimePoint now, std::uint16_t& sw);
+    cat::Bytes on_get_response(const Apdu& a, std::uint16_t& sw);
+
+    void restart_run(cat::TimePoint now);
+    void arm_current(cat::TimePoint now);
+    void condition(TriggerKind kind, std::uint8_t code, cat::TimePoint now);
+    void tick(cat::TimePoint now);
+    void fire(cat::TimePoint now);
+    void step_done(cat::TimePoint now);
+    std::vector<cat::Bytes> render(const Step& step);
+    void check_response(const Step& step, const cat::TerminalResponse& tr, const Outstanding& out);
+    void check_application_expectation(const Step& step);
+
+    std::uint8_t next_number();
+    void note(std::string text);
+    void fail(std::string text);
+
+    Scenario scenario_;
+    cat::Bytes atr_;
+    bool powered_ = false;
+    std::uint64_t apdus_ = 0;
+    std::vector<LogEntry> log_;
+    std::vector<std::string> failures_;
+    std::size_t runs_completed_ = 0;
+
+    // Card session state (cleared at power-on).
+    cat::Bytes profile_;
+    bool profile_seen_ = false;
+    bool apps_complete_ = false;
+    std::vector<cat::RegistryApplicationData> apps_;
+    std::vector<std::uint8_t> events_;
+    std::size_t busy_left_ = 0;
+    cat::Bytes get_response_;
+    std::optional<std::uint8_t> last_channel_;
+    std::uint8_t number_ = 0;
+
+    // Scenario progress.
+    std::size_t cursor_ = 0;
+    StepState state_ = StepState::Waiting;
+    cat::TimePoint due_at_{};
+    std::vector<cat::Bytes> commands_;  // the current step's commands (SEND DATA may be split)
+    std::size_t command_index_ = 0;
+    std::optional<cat::Bytes> pending_;       // ready, not yet fetched
+    std::optional<Outstanding> outstanding_;  // fetched, awaiting its TERMINAL RESPONSE
+};
+
+}  // namespace dmsc::gateway::sim
