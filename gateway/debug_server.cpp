@@ -173,9 +173,10 @@ private:
     }
 
     void on_write(boost::system::error_code ec) {
-        writing_ = false;
+        // writing_ stays set while we decide, so queue() below only appends.
         if (!server_) return;
         if (ec) {
+            writing_ = false;
             close();
             return;
         }
@@ -186,6 +187,7 @@ private:
             do_write();
             return;
         }
+        writing_ = false;
         if (closing_) {
             close();
             return;
