@@ -257,6 +257,27 @@ class Fixture:
                     pass
         log('pcscd stopped with', signal.Signals(sig).name)
 
+    def apdu_exchanges(self):
+        """(command, response) byte pairs from pcscd's log (needs apdu_log=True): pcscd -a
+        writes 'APDU: 80 10 ...' for each command and 'SW: ... 90 00' for its response."""
+        out, command = [], None
+        try:
+            with open(self.pcscd_log, errors='replace') as f:
+                for line in f:
+                    for tag in ('APDU: ', 'SW: '):
+                        at = line.find(tag)
+                        if at < 0:
+                            continue
+                        data = bytes.fromhex(line[at + len(tag):].strip())
+                        if tag == 'APDU: ':
+                            command = data
+                        elif command is not None:
+                            out.append((command, data))
+                            command = None
+        except FileNotFoundError:
+            pass
+        return out
+
     def start_mini_card(self):
         self.card = MiniCard()
         self.card.insert()
