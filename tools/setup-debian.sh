@@ -11,6 +11,8 @@ packages=(
   doctest-dev libtomlplusplus-dev
   # test harness: real pcscd with the vpcd virtual reader
   pcscd vsmartcard-vpcd iproute2 openssl
+  # trace tests: Wireshark's dissectors decode our GSMTAP/pcap traces
+  tshark
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -22,6 +24,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
   echo "setup-debian.sh: installing ${missing[*]}"
+  # tshark asks whether non-root users may capture; answer "no" (dumpcap stays non-setuid).
+  echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
