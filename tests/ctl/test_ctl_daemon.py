@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """dmsc-ctl against a real dmsc-gatewayd (simulated card, debug socket and pcap trace in a temp
-dir): status/stats/help readable and --json, errors and exit codes, the live trace (--json and
+dir): status/stats/help readable and --json, every command documented in docs/debug-socket.md, errors and exit codes, the live trace (--json and
 readable, ended by Ctrl-C), DMSC_CTL_SOCKET, a second daemon refused on a live socket, and the
 pcap the daemon wrote decoded by tshark when it is installed.
 Usage: test_ctl_daemon.py DMSC_GATEWAYD DMSC_CTL"""
 import json
 import os
+import pathlib
 import shutil
 import signal
 import subprocess
@@ -77,6 +78,13 @@ pcap = "{pcap}"
         p = run_ctl('-s', sock, 'help')
         for name in ('status', 'stats', 'trace', 'help'):
             check(name in p.stdout, f'help lacks {name}:\n{p.stdout}')
+        # Every command the daemon offers is documented (a "### `name`" heading).
+        doc = pathlib.Path(__file__).resolve().parents[2] / 'docs' / 'debug-socket.md'
+        headings = [l for l in doc.read_text().splitlines() if l.startswith('### ')]
+        for name in json.loads(run_ctl('-s', sock, '--json', 'help').stdout)['commands']:
+            check(any(f'`{name}`' in h for h in headings),
+                  f'debug-socket command {name!r} is not documented: add a "### `{name}`" section '
+                  f'with its request and reply to {doc}')
 
         # Errors: ok:false → message on stderr, exit 1; --json prints the reply too.
         p = run_ctl('-s', sock, 'call', 'no-such-command')
