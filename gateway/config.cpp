@@ -414,8 +414,8 @@ void read_application(Section& s, ApplicationConfig& app) {
     }
     if (s.string("launch", app.launch)) {
         const auto first = app.launch.find_first_not_of(' ');
-        if (app.launch.empty() || first == std::string::npos) {
-            s.error("launch", "empty; remove the key or give the command to run");
+        if (first == std::string::npos) {
+            app.launch.clear();  // "" = never launched
         } else if (app.launch[first] != '/') {
             s.error("launch", toml_quote(app.launch) +
                                   ": the command must start with an absolute path "

@@ -1,1 +1,421 @@
-// tests/gateway/test_daemon_sim.cpp — placeholder, being written.
+// tests/gateway/test_daemon_sim.cpp — the Daemon in-process against the simulated UICC (and a
+// tiny scripted link for what the simulator cannot do), stepping its io_context: TERMINAL
+// PROFILE, the gateway's own answers, card removal and reinsertion, hooks, SIGHUP reload.
+#include <doctest/doctest.h>
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <unistd.h>
+
+#include "cat/envelope.hpp"
+#include "cat/profile.hpp"
+#include "gateway/daemon.hpp"
+#include "gateway/features.hpp"
+#include "gateway/sim/sim_link.hpp"
+
+namespace {
+
+using namespace dmsc;
+using namespace dmsc::gateway;
+using namespace std::chrono_literals;
+
+// Steps the loop until `done` holds (or a generous limit passes, then the check fails). The
+// simulated card posts every answer, so each step moves the conversation on; no sleeps.
+template <class Pred>
+bool step_until(boost::asio::io_context& io, Pred done, std::chrono::milliseconds limit = 3000ms) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        if (io.stopped()) io.restart();
+        io.run_for(2ms);
+    }
+    return true;
+}
+
+// MORE TIME, then a command the gateway has no handler for (DISPLAY TEXT: it has no display),
+// then POLL INTERVAL 20 s, then POLLING OFF.
+constexpr std::string_view kScenario = R"toml(
+[scenario]
+name = "daemon-test"
+
+[[step]]
+name = "more time"
+on = "profile"
+command = "more_time"
+expect_result = "00"
+
+[[step]]
+name = "display text"
+on = "response"
+command = "raw"
+hex = "D0 0F 81 03 01 21 80 82 02 81 02 8D 04 04 48 69 21"
+expect_result = "30"
+
+[[step]]
+name = "poll interval"
+on = "response"
+command = "poll_interval"
+seconds = 20
+expect_result = "00"
+
+[[step]]
+name = "polling off"
+on = "response"
+command = "polling_off"
+expect_result = "00"
+)toml";
+
+Config sim_config() {
+    Config c = default_config();
+    c.card.link = LinkKind::Sim;
+    c.debug.socket = "";  // no socket in these tests
+    c.log.level = LogLevel::Error;
+    return c;
+}
+
+// A daemon whose link is a SimLink the test keeps a handle on.
+struct SimDaemon {
+    sim::SimLink* link = nullptr;
+    std::unique_ptr<Daemon> daemon;
+
+    explicit SimDaemon(std::string_view scenario_text, Config config = sim_config(), bool signals = false) {
+        DaemonOptions o;
+        o.handle_signals = signals;
+        const std::string text(scenario_text);
+        o.link_factory = [this, text](boost::asio::io_context& io,
+                                      const Config&) -> std::unique_ptr<CardLink> {
+            auto l = sim::make_sim_link(io, sim::parse_scenario(text, "daemon-test.toml"));
+            link = l.get();
+            return l;
+        };
+        daemon = std::make_unique<Daemon>(std::move(config), std::move(o));
+    }
+    boost::asio::io_context& io() { return daemon->io(); }
+    sim::Card& card() { return link->card(); }
+};
+
+std::string verdict_of(sim::Card& card) {
+    return card.verdict().describe();
+}
+
+// Captures log lines for the duration of a test.
+struct LogCapture {
+    std::vector<std::string> lines;
+    LogCapture() {
+        Logger::instance().set_sink([this](LogLevel, std::string_view line) { lines.emplace_back(line); });
+    }
+    ~LogCapture() { Logger::instance().set_sink({}); }
+    bool contains(std::string_view text) const {
+        for (const auto& l : lines) {
+            if (l.find(text) != std::string::npos) return true;
+        }
+        return false;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("Daemon: TERMINAL PROFILE first, MORE TIME '00', no handler '30', POLL INTERVAL and POLLING OFF") {
+    LogCapture logs;
+    SimDaemon sd(kScenario);
+    std::vector<ApduRecord> records;
+    sd.daemon->add_apdu_observer([&](const ApduRecord& r) { records.push_back(r); });
+    int responses = 0;
+    sd.daemon->add_session_observer([&](const cat::SessionEvent& e) {
+        if (std::holds_alternative<cat::TerminalResponseSent>(e)) ++responses;
+    });
+    std::optional<std::chrono::milliseconds> interval_after_poll;
+    sd.daemon->add_session_observer([&](const cat::SessionEvent& e) {
+        const auto* tr = std::get_if<cat::TerminalResponseSent>(&e);
+        if (tr && tr->details.type == static_cast<std::uint8_t>(cat::CommandType::PollInterval)) {
+            interval_after_poll = sd.daemon->poll_interval();
+        }
+    });
+
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }));
+    INFO(verdict_of(sd.card()));
+    CHECK(sd.card().verdict().passed);
+
+    // The profile sent is the one features.cpp describes, and it went first.
+    CHECK(sd.card().terminal_profile() == cat::build_terminal_profile(gateway_features()));
+    REQUIRE(!records.empty());
+    CHECK(records.front().command.at(1) == 0x10);
+    CHECK(records.front().link == "sim");
+
+    const Stats& st = sd.daemon->stats();
+    CHECK(st.apdus_by_ins.at("TERMINAL PROFILE") == 1);
+    CHECK(st.proactive_commands.at("MORE TIME") == 1);
+    CHECK(st.proactive_commands.at("DISPLAY TEXT") == 1);
+    CHECK(st.terminal_responses.at("00") == 3);
+    CHECK(st.terminal_responses.at("30") == 1);
+    CHECK(responses == 4);
+    CHECK(st.apdus == records.size());
+
+    // POLL INTERVAL 20 s granted as asked (the TERMINAL RESPONSE checked by the card), then off.
+    REQUIRE(interval_after_poll.has_value());
+    CHECK(*interval_after_poll == 20s);
+    CHECK_FALSE(sd.daemon->poll_interval().has_value());
+    CHECK(st.proactive_commands.at("POLLING OFF") == 1);
+
+    const auto status = sd.daemon->status_json();
+    CHECK(status["card"]["state"] == "powered");
+    CHECK(status["card"]["link"] == "sim");
+    CHECK(status["card"]["atr"] == cat::to_hex(sd.card().atr()));
+    CHECK(status["card"]["terminal_profile"] == cat::to_hex(sd.daemon->terminal_profile()));
+    CHECK(status["counters"]["proactive_commands"] == 4);
+    const auto stats = sd.daemon->stats_json();
+    CHECK(stats["terminal_responses"]["by_result"]["30"] == 1);
+    CHECK(stats["proactive_commands"]["by_type"]["MORE TIME"] == 1);
+
+    sd.daemon->stop();
+    CHECK(sd.daemon->stopped());
+    CHECK_FALSE(sd.card().powered());
+}
+
+TEST_CASE("Daemon: card removed → card_gone, reinserted → TERMINAL PROFILE again") {
+    SimDaemon sd(R"toml(
+[[step]]
+on = "profile"
+command = "more_time"
+expect_result = "00"
+)toml");
+    int ready = 0;
+    std::vector<std::string> gone;
+    sd.daemon->add_card_observer(
+        {[&](const CardInfo&) { ++ready; }, [&](const std::string& r) { gone.push_back(r); }});
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }));
+    CHECK(ready == 1);
+
+    sd.link->remove_card();
+    REQUIRE(step_until(sd.io(), [&] { return sd.daemon->card_state() == CardState::Absent; }));
+    CHECK(gone.size() == 1);
+    CHECK(sd.daemon->stats().cards_gone == 1);
+    CHECK(sd.daemon->status_json()["card"]["state"] == "absent");
+    // Nothing can be queued for a card that is not there.
+    CHECK_FALSE(sd.daemon->queue_envelope(cat::encode(cat::user_activity_event())).has_value());
+
+    sd.link->insert_card();
+    REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 2; }));
+    INFO(verdict_of(sd.card()));
+    CHECK(sd.card().verdict().passed);
+    CHECK(ready == 2);
+    CHECK(sd.daemon->stats().apdus_by_ins.at("TERMINAL PROFILE") == 2);
+    CHECK(sd.card().terminal_profile() == sd.daemon->terminal_profile());
+}
+
+TEST_CASE("Daemon: an ENVELOPE queued through the hook reaches the card and is counted by kind") {
+    SimDaemon sd(R"toml(
+[[step]]
+on = "event:user-activity"
+)toml");
+    std::optional<cat::EnvelopeId> done;
+    sd.daemon->add_session_observer([&](const cat::SessionEvent& e) {
+        if (const auto* d = std::get_if<cat::EnvelopeDone>(&e)) done = d->id;
+    });
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return sd.daemon->card_state() == CardState::Powered; }));
+    const auto id = sd.daemon->queue_envelope(cat::encode(cat::user_activity_event()));
+    REQUIRE(id.has_value());
+    REQUIRE(step_until(sd.io(), [&] { return done.has_value(); }));
+    CHECK(*done == *id);
+    INFO(verdict_of(sd.card()));
+    CHECK(sd.card().verdict().passed);
+    const Stats& st = sd.daemon->stats();
+    REQUIRE(st.envelopes_queued.size() == 1);
+    CHECK(st.envelopes_queued.begin()->first.find("user activity") != std::string::npos);
+    CHECK(st.envelopes_done.begin()->second == 1);
+}
+
+TEST_CASE("Daemon: a handler registered through the hook replaces the gateway's own") {
+    SimDaemon sd(R"toml(
+[[step]]
+on = "profile"
+command = "more_time"
+expect_result = "20"
+)toml");
+    int calls = 0;
+    sd.daemon->set_handler(
+        cat::CommandType::MoreTime, [&](const cat::ProactiveCommand& cmd) -> cat::HandlerReply {
+            ++calls;
+            return cat::make_response(cmd.details, cat::GeneralResult::TerminalCurrentlyUnable, {0x00});
+        });
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }));
+    INFO(verdict_of(sd.card()));
+    CHECK(sd.card().verdict().passed);
+    CHECK(calls == 1);
+}
+
+namespace {
+
+// A scripted link for what the simulated card does not do (refuse a class, fail a transfer).
+// Answers are posted, as the CardLink contract requires.
+class ScriptedLink : public CardLink {
+public:
+    using Responder = std::function<TransmitResult(const cat::Bytes&)>;
+    ScriptedLink(boost::asio::io_context& io, Responder responder)
+        : io_(io), responder_(std::move(responder)) {}
+    void start(Callbacks callbacks) override {
+        callbacks_ = std::move(callbacks);
+        boost::asio::post(io_, [this] { callbacks_.card_ready(info()); });
+    }
+    void transmit(cat::Bytes command, TransmitHandler done) override {
+        sent.push_back(command);
+        boost::asio::post(
+            io_, [this, command = std::move(command), done = std::move(done)] { done(responder_(command)); });
+    }
+    void reset() override {
+        ++resets;
+        boost::asio::post(io_, [this] { callbacks_.card_ready(info()); });
+    }
+    void stop() override { stopped = true; }
+    std::string name() const override { return "scripted"; }
+
+    std::vector<cat::Bytes> sent;
+    int resets = 0;
+    bool stopped = false;
+
+private:
+    static CardInfo info() { return {"scripted", "test reader", "T=0", {0x3B, 0x00}}; }
+    boost::asio::io_context& io_;
+    Responder responder_;
+    Callbacks callbacks_;
+};
+
+TransmitResult answer(std::initializer_list<std::uint8_t> bytes) {
+    TransmitResult r;
+    r.ok = true;
+    r.response = bytes;
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("Daemon: class auto — a card refusing class '80' gets TERMINAL PROFILE with class 'A0'") {
+    ScriptedLink* link = nullptr;
+    DaemonOptions o;
+    o.handle_signals = false;
+    o.link_factory = [&](boost::asio::io_context& io, const Config&) {
+        auto l = std::make_unique<ScriptedLink>(io, [](const cat::Bytes& c) {
+            return c.at(0) == 0x80 ? answer({0x6E, 0x00}) : answer({0x90, 0x00});
+        });
+        link = l.get();
+        return l;
+    };
+    Daemon d(sim_config(), std::move(o));
+    d.start();
+    REQUIRE(step_until(d.io(), [&] { return link->sent.size() >= 2; }));
+    d.io().poll();
+    CHECK(link->sent[0][0] == 0x80);
+    CHECK(link->sent[0][1] == 0x10);
+    CHECK(link->sent[1][0] == 0xA0);
+    CHECK(link->sent[1][1] == 0x10);
+    CHECK(d.class_mode() == cat::ClassMode::Sim);
+    CHECK(d.status_json()["card"]["class"] == "sim");
+}
+
+TEST_CASE("Daemon: a failed exchange resets the card; repeated failures stop the resets") {
+    ScriptedLink* link = nullptr;
+    DaemonOptions o;
+    o.handle_signals = false;
+    o.link_factory = [&](boost::asio::io_context& io, const Config&) {
+        auto l = std::make_unique<ScriptedLink>(io, [](const cat::Bytes&) {
+            TransmitResult r;
+            r.error = "reader hiccup";
+            return r;
+        });
+        link = l.get();
+        return l;
+    };
+    LogCapture logs;
+    Daemon d(sim_config(), std::move(o));
+    d.start();
+    REQUIRE(step_until(d.io(), [&] { return d.card_state() == CardState::Absent && link->resets > 0; }));
+    CHECK(link->resets == 3);
+    CHECK(d.stats().transmit_errors == 4);
+    CHECK(logs.contains("waiting for the card to be re-inserted"));
+    d.stop();
+    CHECK(link->stopped);
+}
+
+namespace {
+
+std::filesystem::path temp_dir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "dmsc-daemon-XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    return tmpl;
+}
+
+void write_file(const std::filesystem::path& p, std::string_view text) {
+    std::ofstream out(p, std::ios::trunc);
+    out << text;
+}
+
+}  // namespace
+
+TEST_CASE("Daemon: SIGHUP with a broken file keeps the running configuration; a good one applies") {
+    const auto dir = temp_dir();
+    const auto file = dir / "gateway.toml";
+    write_file(file, R"toml(
+[card]
+link = "sim"
+[debug]
+socket = ""
+[log]
+level = "warn"
+)toml");
+    ConfigResult loaded = load_config_file(file.string());
+    REQUIRE(loaded.ok());
+    LogCapture logs;
+    SimDaemon sd(R"toml(
+[[step]]
+on = "profile"
+command = "more_time"
+)toml",
+                 *loaded.config, /*signals=*/true);
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }));
+    const Config before = sd.daemon->config();
+
+    write_file(file, "[card]\nlink = \"sim\"\n[[application]]\nname = \"DM\"\nport = 0\n");
+    ::raise(SIGHUP);
+    REQUIRE(step_until(sd.io(), [&] { return sd.daemon->stats().reload_failures == 1; }));
+    CHECK(sd.daemon->config() == before);
+    CHECK_FALSE(sd.daemon->stopped());
+    CHECK(sd.daemon->card_state() == CardState::Powered);
+    CHECK(logs.contains("gateway.toml:5:8: application[0].port: 0 is out of range"));
+    CHECK(logs.contains("keeping the running configuration"));
+
+    write_file(file, R"toml(
+[card]
+link = "sim"
+[[application]]
+name = "DM Client"
+port = 1100
+[debug]
+socket = ""
+[log]
+level = "warn"
+)toml");
+    int reloaded = 0;
+    sd.daemon->add_reload_observer(
+        [&](const Config&, const Config& now) { reloaded += static_cast<int>(now.applications.size()); });
+    ::raise(SIGHUP);
+    REQUIRE(step_until(sd.io(), [&] { return sd.daemon->stats().reloads == 1; }));
+    CHECK(sd.daemon->config().applications.size() == 1);
+    CHECK(reloaded == 1);
+
+    ::raise(SIGTERM);
+    REQUIRE(step_until(sd.io(), [&] { return sd.daemon->stopped(); }));
+    CHECK_FALSE(sd.card().powered());
+    std::filesystem::remove_all(dir);
+}
