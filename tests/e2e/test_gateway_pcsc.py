@@ -6,19 +6,22 @@ through a real pcscd + vpcd (inside fixture.py's private namespace):
   2. every proactive command the card fetched got exactly one TERMINAL RESPONSE with the same
      command details (checked from pcscd's APDU log), and the simulated card's own verdict on
      their contents is a pass;
-  3. removing the virtual card and inserting it again makes the gateway send TERMINAL PROFILE
-     again (pcscd powered the card afresh).
+  3. removing the virtual card and inserting it again (dmsc-simcard SIGUSR1 / SIGUSR2) makes
+     the gateway send the same TERMINAL PROFILE again (pcscd powered the card afresh), and the
+     scenario runs a second time; likewise after pcscd itself is restarted.
 usage: test_gateway_pcsc.py DMSC_GATEWAYD DMSC_SIMCARD DMSC_CTL SCENARIO
 Exit 77 (skipped) without root/unshare/pcscd/vpcd, or while the binaries are placeholders.
 """
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixture  # noqa: E402
 
@@ -48,10 +51,13 @@ def wait_for(predicate, timeout, step=0.05):
 def implemented(binary):
     """The daemon and the simulated card are written in parallel: a placeholder main() exits 1
     for --version."""
-    try:
-        return subprocess.run([binary, '--version'], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+    for flag in ('--version', '--help'):  # dmsc-simcard has --help only
+        try:
+            if subprocess.run([binary, flag], capture_output=True, timeout=10).returncode == 0:
+                return True
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+    return False
 
 
 class DmClient:
@@ -153,18 +159,26 @@ deliver = "tcp://127.0.0.1:{DM_CLIENT_PORT}"
 [debug]
 socket = "{CTL_SOCKET}"
 ''')
-        simcard_log = open(os.path.join(fx.tmp, 'simcard.log'), 'w+')
+        simcard_log = os.path.join(fx.tmp, 'simcard.log')
+        verdict_file = os.path.join(fx.tmp, 'verdict.json')
         gateway_log = open(os.path.join(fx.tmp, 'gateway.log'), 'w+')
 
-        def start_card():
-            return fx.spawn([simcard, '--vpcd', VPCD, '--scenario', scenario],
-                            stdout=simcard_log, stderr=subprocess.STDOUT)
+        def card_log():
+            try:
+                with open(simcard_log, errors='replace') as f:
+                    return f.read()
+            except FileNotFoundError:
+                return ''
 
+        def runs_completed():  # dmsc-simcard logs 'scenario "NAME" complete' after each run
+            return card_log().count('" complete')
+
+        with open(simcard_log, 'w') as out:
+            card = fx.spawn([simcard, '--vpcd', VPCD, '--scenario', scenario, '--verdict-file', verdict_file],
+                            stdout=out, stderr=subprocess.STDOUT)
+        gw = fx.spawn([gatewayd, '-c', config, '--log-level', 'debug'], stdout=gateway_log,
+                      stderr=subprocess.STDOUT)
         try:
-            card = start_card()
-            gw = fx.spawn([gatewayd, '-c', config, '--log-level', 'debug'],
-                          stdout=gateway_log, stderr=subprocess.STDOUT)
-
             # 1. TERMINAL PROFILE = what this build announces.
             got = wait_for(lambda: profiles_sent(fx), 10)
             check(bool(got), 'the virtual card received TERMINAL PROFILE')
@@ -172,38 +186,52 @@ socket = "{CTL_SOCKET}"
                 check(got[0].hex().upper() == expected.upper(),
                       f'TERMINAL PROFILE {got[0].hex().upper()} == dmsc-ctl profile {expected}')
 
-            # 2. Proactive commands answered once each, with matching command details; then
-            # the simulated card's verdict. TODO(simcard): wait on its documented end-of-
-            # scenario signal (exit status or verdict line) instead of a quiet period.
-            def quiet():
-                n = len(fx.apdu_exchanges())
-                time.sleep(1.0)
-                return len(fx.apdu_exchanges()) == n
+            # 2. The scenario runs to its end; every proactive command answered once.
+            check(bool(wait_for(lambda: runs_completed() >= 1, 20)), 'scenario run 1 complete')
 
-            wait_for(quiet, 20, step=0)
-            pairs = proactive_pairs(fx)
-            check(len(pairs) > 0, f'{len(pairs)} proactive command(s) fetched')
-            for details, answers in pairs:
-                check(answers == [details], f'command details {details.hex().upper()} answered once '
-                                            f'({[a.hex().upper() for a in answers]})')
+            # 3. Remove the card (SIGUSR1: dmsc-simcard leaves vpcd) and insert it again
+            # (SIGUSR2): pcscd powers it afresh, the gateway must start over with TERMINAL PROFILE.
+            before = len(profiles_sent(fx))
+            t = time.monotonic()
+            card.send_signal(signal.SIGUSR1)
+            time.sleep(1.0)  # pcscd sees a removal within ~400 ms
+            card.send_signal(signal.SIGUSR2)
+            again = wait_for(lambda: len(profiles_sent(fx)) > before, 10)
+            check(bool(again), 'TERMINAL PROFILE sent again after re-insertion '
+                               f'({time.monotonic() - t:.2f} s after removal, 1 s of it without the card)')
+            if again:
+                check(profiles_sent(fx)[-1].hex().upper() == expected.upper(), 'the same TERMINAL PROFILE')
+            check(bool(wait_for(lambda: runs_completed() >= 2, 20)), 'scenario run 2 complete')
+
+            # 4. pcscd restarted under the running gateway: it reconnects and starts over.
+            before = len(profiles_sent(fx))
+            t = time.monotonic()
+            fx.stop_pcscd()
+            fx.start_pcscd()
+            again = wait_for(lambda: len(profiles_sent(fx)) > before, 15)
+            check(bool(again), f'TERMINAL PROFILE again after a pcscd restart ({time.monotonic() - t:.2f} s)')
+            check(bool(wait_for(lambda: runs_completed() >= 3, 20)), 'scenario run 3 complete')
             check(gw.poll() is None, 'dmsc-gatewayd still running')
 
-            # 3. Remove and re-insert the virtual card: TERMINAL PROFILE again.
-            before = len(profiles_sent(fx))
+            pairs = proactive_pairs(fx)
+            check(len(pairs) >= 10, f'{len(pairs)} proactive commands fetched over the three runs')
+            unanswered = [(d.hex().upper(), [a.hex().upper() for a in ans]) for d, ans in pairs if ans != [d]]
+            check(not unanswered, f'each answered by exactly one TERMINAL RESPONSE: {unanswered or "yes"}')
+
+            # The simulated card's verdict on the contents (results, objects): SIGTERM writes it.
             card.terminate()
-            card.wait(5)
-            simcard_log.seek(0)
-            verdict = simcard_log.read()
-            print('--- dmsc-simcard ---\n' + verdict[-3000:], flush=True)
-            check(card.returncode == 0, f'dmsc-simcard verdict: exit {card.returncode}')
-            time.sleep(1.0)  # pcscd notices the removal within ~400 ms
-            card = start_card()
-            again = wait_for(lambda: len(profiles_sent(fx)) > before, 10)
-            check(bool(again), 'TERMINAL PROFILE sent again after re-insertion')
-            check(gw.poll() is None, 'dmsc-gatewayd survived the removal')
+            card.wait(10)
+            verdict = {}
+            if os.path.exists(verdict_file):
+                with open(verdict_file) as f:
+                    verdict = json.load(f)
+            check(card.returncode == 0 and verdict.get('passed') is True,
+                  f'dmsc-simcard verdict: exit {card.returncode}, passed={verdict.get("passed")}, '
+                  f'runs={verdict.get("runs_completed")}, failures={verdict.get("failures")}')
         finally:
             dm.close()
             if failures:
+                print('--- dmsc-simcard ---\n' + card_log()[-3000:], flush=True)
                 gateway_log.seek(0)
                 print('--- dmsc-gatewayd ---\n' + gateway_log.read()[-4000:], flush=True)
             fx.close(failed=bool(failures))
