@@ -772,9 +772,10 @@ ConfigResult load_config_file(const std::string& path) {
         ConfigResult r;
         std::error_code ec;
         const bool exists = fs::exists(path, ec);
-        r.errors.push_back({path, 0, 0, "",
-                            exists ? "cannot be read; check its permissions"
-                                   : "no such file; create it (see gateway.example.toml) or pass -c FILE"});
+        r.errors.push_back(
+            {path, 0, 0, "",
+             exists ? "cannot be read; check its permissions"
+                    : "no such file; check the path (gateway.example.toml is a commented start)"});
         return r;
     }
     std::ostringstream text;
