@@ -268,10 +268,9 @@ bool TerminalApplications::on_envelope_failed(EnvelopeId id, cat::FailReason rea
 }
 
 const ApplicationConfig* TerminalApplications::find_registered(std::uint16_t port) const {
-    if (state_ == RegistrationState::NotSent || state_ == RegistrationState::Rejected) {
-        // A set changed by a reload and not sent yet: the card still knows the previous one.
-        if (state_ == RegistrationState::Rejected || !sent_this_session_) return nullptr;
-    }
+    // Nothing sent in this card session, or refused. A set changed by a reload and not sent yet
+    // (NotSent after a registration) still finds the previous set: the card knows that one.
+    if (state_ == RegistrationState::Rejected || !sent_this_session_) return nullptr;
     for (const auto& app : registered_) {
         if (app.port == port) return &app;
     }

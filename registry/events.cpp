@@ -471,12 +471,14 @@ cat::TerminalResponse EventRegistry::set_up_event_list(const cat::CommandDetails
     return cat::make_response(details, cat::GeneralResult::Success);
 }
 
+bool EventRegistry::filter(cat::EventType type) {
+    if (is_registered(type)) return true;
+    ++filtered_[code(type)];
+    return false;
+}
+
 std::optional<EnvelopeId> EventRegistry::offer_envelope(cat::EventType type, const cat::Envelope& env,
                                                         Outbox& out) {
-    if (!is_registered(type)) {
-        ++filtered_[code(type)];
-        return std::nullopt;
-    }
     const EnvelopeId id = out.push(EnvelopeKind::EventDownload, code(type), env);
     ++sent_[code(type)];
     // 7.5.5 / 7.5.6: user activity and idle screen available are reported once; the terminal
@@ -489,18 +491,18 @@ std::optional<EnvelopeId> EventRegistry::offer_envelope(cat::EventType type, con
 
 std::optional<EnvelopeId> EventRegistry::offer(const PlatformEvent& event, Outbox& out) {
     const EventType type = event_type(event);
-    if (!is_registered(type)) return offer_envelope(type, cat::Envelope{}, out);  // counts it
+    if (!filter(type)) return std::nullopt;
     return offer_envelope(type, to_envelope(event), out);
 }
 
 std::optional<EnvelopeId> EventRegistry::offer_data_available(const cat::ChannelStatus& status,
                                                               std::size_t available, Outbox& out) {
-    if (!is_registered(EventType::DataAvailable)) return offer_envelope(EventType::DataAvailable, {}, out);
+    if (!filter(EventType::DataAvailable)) return std::nullopt;
     return offer_envelope(EventType::DataAvailable, cat::data_available_event(status, available), out);
 }
 
 std::optional<EnvelopeId> EventRegistry::offer_channel_status(const cat::ChannelStatus& status, Outbox& out) {
-    if (!is_registered(EventType::ChannelStatus)) return offer_envelope(EventType::ChannelStatus, {}, out);
+    if (!filter(EventType::ChannelStatus)) return std::nullopt;
     return offer_envelope(EventType::ChannelStatus, cat::channel_status_event(status), out);
 }
 

@@ -141,6 +141,8 @@ public:
     EventsSnapshot snapshot() const;
 
 private:
+    bool filter(cat::EventType type);  // registered? else counted as filtered
+    // Queues a registered event's ENVELOPE; drops one-shot events from the list.
     std::optional<EnvelopeId> offer_envelope(cat::EventType type, const cat::Envelope& env, Outbox& out);
 
     std::vector<std::uint8_t> supported_;
