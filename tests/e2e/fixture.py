@@ -67,11 +67,24 @@ def enter_namespace():
 
 def setup_namespace():
     assert os.environ.get(NS_MARK) == '1', 'call enter_namespace() first'
+    # meson stops a test that runs too long with SIGTERM: unwind so `with Fixture()` stops
+    # everything it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     subprocess.run(['mount', '--make-rprivate', '/'], check=True)
     for d in ('/run/pcscd', '/run/dmsc-gateway'):
         os.makedirs(d, exist_ok=True)
         subprocess.run(['mount', '-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', d], check=True)
     subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
+
+
+def _die_with_parent():
+    """preexec_fn: the child gets SIGKILL if the fixture dies (even by SIGKILL), so a killed
+    test never leaves a pcscd or daemon behind (prctl PR_SET_PDEATHSIG = 1)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    except OSError:
+        pass
 
 
 def tck(body):
@@ -228,7 +241,7 @@ class Fixture:
         if self.apdu_log:
             args += ['-a', '-d']
         out = open(self.pcscd_log, 'ab')
-        self.pcscd = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+        self.pcscd = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         out.close()
         deadline = time.monotonic() + timeout
         while not os.path.exists(PCSCD_SOCKET):
@@ -284,7 +297,7 @@ class Fixture:
         return self.card
 
     def spawn(self, args, **kw):
-        p = subprocess.Popen(args, **kw)
+        p = subprocess.Popen(args, preexec_fn=_die_with_parent, **kw)
         self.procs.append(p)
         return p
 
