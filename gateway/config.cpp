@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
-#include <set>
 #include <sstream>
 #include <toml++/toml.h>
 #include <tuple>

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <sys/stat.h>
-#include <type_traits>
 #include <utility>
 #include <variant>
 
