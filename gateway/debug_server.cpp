@@ -228,7 +228,7 @@ private:
 };
 
 DebugServer::DebugServer(boost::asio::io_context& io, DebugServerOptions options)
-    : io_(io), options_(std::move(options)), acceptor_(io) {}
+    : options_(std::move(options)), acceptor_(io) {}
 
 DebugServer::~DebugServer() {
     stop();

@@ -94,7 +94,6 @@ private:
     bool peer_allowed(int fd, std::string& why) const;
     void remove_session(Session* s);
 
-    boost::asio::io_context& io_;
     DebugServerOptions options_;
     boost::asio::local::stream_protocol::acceptor acceptor_;
     std::map<std::string, Command> commands_;
