@@ -2,8 +2,14 @@
 // io_context), the gateway's own proactive command handlers, counters, signals and reload.
 #include "gateway/daemon.hpp"
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <boost/asio/post.hpp>
+#pragma GCC diagnostic pop
+
 #include <algorithm>
 #include <csignal>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -17,6 +23,7 @@
 #include "gateway/debug_server.hpp"
 #include "gateway/features.hpp"
 #include "gateway/sim/sim_link.hpp"
+#include "registry/events.hpp"
 #if DMSC_HAVE_PCSC
 #include "gateway/pcsc_link.hpp"
 #endif
@@ -65,22 +72,60 @@ std::string envelope_kind(const cat::Bytes& ber) {
     return title;
 }
 
-// The interval granted for a POLL INTERVAL, expressed as a duration (TS 102 223 8.8: unit +
-// 1..255). The card's own unit first, so a granted request is echoed as it was asked.
-cat::Duration duration_for(std::uint64_t ms, std::uint8_t preferred_unit) {
-    constexpr std::uint64_t kUnitMs[] = {60'000, 1'000, 100};  // '00' minutes, '01' s, '02' 1/10 s
-    std::vector<std::uint8_t> units{preferred_unit, 0x01, 0x02, 0x00};
-    for (const auto unit : units) {
-        if (unit > 0x02) continue;
-        const std::uint64_t per = kUnitMs[unit];
-        const std::uint64_t v = (ms + per - 1) / per;
-        if (v >= 1 && v <= 255) return {unit, static_cast<std::uint8_t>(v)};
-    }
-    return {0x00, 255};
-}
-
 cat::TimePoint now() {
     return SteadyClock::now();
+}
+
+// The configuration's applications as registry/ takes them.
+std::vector<registry::ApplicationConfig> registry_applications(const Config& config) {
+    std::vector<registry::ApplicationConfig> apps;
+    for (const auto& a : config.applications) {
+        registry::ApplicationConfig r;
+        r.name = a.name;
+        r.type = a.type;
+        r.port = a.port;
+        r.coding = a.coding == NameCoding::Ucs2 ? registry::NameCoding::Ucs2 : registry::NameCoding::Gsm7;
+        r.deliver = a.deliver.to_string();
+        r.launch = a.launch;
+        r.launch_timeout = std::chrono::milliseconds(a.launch_timeout_ms);
+        apps.push_back(std::move(r));
+    }
+    return apps;
+}
+
+registry::RegistryConfig registry_config(const Config& config) {
+    registry::RegistryConfig rc;
+    rc.applications = registry_applications(config);
+    const auto events = gateway_features().events;
+    rc.supported_events.assign(events.begin(), events.end());
+    rc.polling.default_interval = registry::Milliseconds(config.card.poll_interval_ms);
+    rc.polling.min_interval = registry::Milliseconds(config.card.poll_interval_min_ms);
+    rc.polling.default_enabled = config.card.poll_interval_ms != 0;
+    return rc;
+}
+
+// Local date, time and time zone for PROVIDE LOCAL INFORMATION (TS 102 223 8.39, TS 23.040
+// 9.2.3.11: the zone in quarters of an hour, BCD with swapped nibbles, bit 3 = negative).
+cat::DateTimeTimeZone local_time() {
+    const std::time_t t = SystemClock::to_time_t(SystemClock::now());
+    std::tm tm{};
+    ::localtime_r(&t, &tm);
+    cat::DateTimeTimeZone d;
+    d.year = static_cast<std::uint8_t>(tm.tm_year % 100);
+    d.month = static_cast<std::uint8_t>(tm.tm_mon + 1);
+    d.day = static_cast<std::uint8_t>(tm.tm_mday);
+    d.hour = static_cast<std::uint8_t>(tm.tm_hour);
+    d.minute = static_cast<std::uint8_t>(tm.tm_min);
+    d.second = static_cast<std::uint8_t>(tm.tm_sec);
+    const long quarters = tm.tm_gmtoff / 900;
+    const auto q = static_cast<unsigned>(quarters < 0 ? -quarters : quarters);
+    d.time_zone = static_cast<std::uint8_t>(((q % 10) << 4) | (q / 10) | (quarters < 0 ? 0x08 : 0x00));
+    return d;
+}
+
+nlohmann::json sw_json(const std::optional<cat::StatusWord>& sw) {
+    if (!sw) return nullptr;
+    return hex2(sw->sw1) + " " + hex2(sw->sw2);
 }
 
 std::uint64_t sum(const std::map<std::string, std::uint64_t>& m) {
@@ -147,10 +192,14 @@ Daemon::Daemon(Config config, Options options)
     : config_(std::move(config)),
       options_(std::move(options)),
       deadline_timer_(io_),
-      poll_timer_(io_),
       signals_(io_),
       terminal_profile_(cat::build_terminal_profile(gateway_features())),
       started_at_(SteadyClock::now()) {
+    auto created = registry::Registry::create(registry_config(config_));
+    if (!created) {
+        throw ConfigException({{config_.path, 0, 0, "application", created.error()}});
+    }
+    registry_ = std::make_unique<registry::Registry>(std::move(created).value());
     register_own_handlers();
 }
 
@@ -224,6 +273,7 @@ void Daemon::start_debug_socket() {
     server->add_command(
         "stats", [this](const nlohmann::json&) { return stats_json(); },
         "APDUs, proactive commands by type, TERMINAL RESPONSEs by result, ENVELOPEs by kind, errors");
+    register_registry_commands(*server);
     server->start();  // throws with the path and what to do
     // The server binds 0660; a stricter (or group-only) debug.mode is applied on top.
     if (config_.debug.mode != 0660 && ::chmod(config_.debug.socket.c_str(), config_.debug.mode) != 0) {
@@ -254,7 +304,6 @@ void Daemon::stop() {
     log_info(LogCategory::Daemon, "stopping");
     stop_observers_.notify();  // BIP closes its channels and sockets
     deadline_timer_.cancel();
-    poll_timer_.cancel();
     boost::system::error_code ignored;
     signals_.cancel(ignored);
     if (link_) {
@@ -317,6 +366,15 @@ bool Daemon::reload_from(const std::string& path) {
     keep(next.bip, config_.bip, "[bip]");
     keep(next.debug, config_.debug, "[debug]");
 
+    auto apps = registry_->reload_applications(registry_applications(next));
+    if (!apps) {
+        ++stats_.reload_failures;
+        log_error(LogCategory::Config, path, ": application: ", apps.error(),
+                  "; keeping the running configuration");
+        return false;
+    }
+    if (apps.value())
+        log_info(LogCategory::Config, "applications changed; registering them with the card again");
     Config before = std::move(config_);
     config_ = std::move(next);
     apply_log_settings();
@@ -332,6 +390,7 @@ bool Daemon::reload_from(const std::string& path) {
     log_info(LogCategory::Config, "reloaded ", path, " (", config_.applications.size(),
              " application(s); card.* timing applies from the next card session)");
     reload_observers_.notify(before, config_);
+    pump();
     return true;
 }
 
@@ -419,60 +478,173 @@ void Daemon::request_status() {
 }
 
 std::optional<std::chrono::milliseconds> Daemon::poll_interval() const {
-    if (polling_off_ || poll_interval_ms_ == 0) return std::nullopt;
-    return std::chrono::milliseconds(poll_interval_ms_);
+    const auto& polling = registry_->polling();
+    if (!polling.enabled() || polling.interval().count() == 0) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(polling.interval());
+}
+
+// ENVELOPEs the registry queued go to the session under the registry's own ids, so the
+// session's answers can be routed back (registry::is_registry_envelope).
+bool Daemon::queue_envelope_as(cat::Bytes ber, cat::EnvelopeId id) {
+    std::string kind = envelope_kind(ber);
+    if (!session_ || card_state_ != CardState::Powered || stopped_ ||
+        !session_->queue_envelope(std::move(ber), id)) {
+        return false;
+    }
+    ++stats_.envelopes_queued[kind];
+    log_debug(LogCategory::Cat, "ENVELOPE ", kind, " queued (registry)");
+    envelope_kinds_[id] = std::move(kind);
+    return true;
+}
+
+void Daemon::drain_registry() {
+    if (!registry_ || !session_ || card_state_ != CardState::Powered || stopped_) return;
+    const auto t = now();
+    registry_->on_tick(t);
+    if (registry_->status_due(t)) {
+        ++stats_.status_polls;
+        session_->request_status();
+        registry_->mark_polled(t);
+    }
+    auto envelopes = registry_->take_envelopes();
+    for (std::size_t i = 0; i < envelopes.size(); ++i) {
+        if (queue_envelope_as(envelopes[i].ber, envelopes[i].id)) continue;
+        ++stats_.envelopes_refused;
+        log_debug(LogCategory::Cat, "registry ENVELOPE not queued now; kept for later");
+        // Given back last first: each goes to the front, so the order stays.
+        for (std::size_t j = envelopes.size(); j > i; --j) registry_->envelope_not_queued(envelopes[j - 1]);
+        break;
+    }
 }
 
 // --- the gateway's own proactive command handlers ---------------------------------------------
 
 void Daemon::register_own_handlers() {
-    using cat::CommandType;
-    using cat::GeneralResult;
-    // TS 102 223 6.4.4: MORE TIME needs nothing but an answer.
-    handlers_[static_cast<std::uint8_t>(CommandType::MoreTime)] = [](const cat::ProactiveCommand& cmd) {
-        return cat::HandlerReply{cat::make_response(cmd.details, GeneralResult::Success)};
-    };
-    // TS 102 223 6.4.6: the terminal may use another interval than asked and says which.
-    handlers_[static_cast<std::uint8_t>(CommandType::PollInterval)] =
-        [this](const cat::ProactiveCommand& cmd) {
-            const auto* body = std::get_if<cat::PollInterval>(&cmd.body);
-            const cat::Duration asked = body != nullptr ? body->interval : cat::Duration{};
-            const std::uint64_t wanted =
-                std::max<std::uint64_t>(asked.milliseconds(), config_.card.poll_interval_min_ms);
-            const cat::Duration used = duration_for(wanted, asked.unit);
-            poll_interval_ms_ = static_cast<std::uint32_t>(used.milliseconds());
-            polling_off_ = false;
-            log_info(LogCategory::Cat, "POLL INTERVAL: asked ", asked.milliseconds(), " ms, polling every ",
-                     poll_interval_ms_, " ms");
-            arm_poll();
-            return cat::HandlerReply{cat::poll_interval_response(cmd.details, used)};
+    // registry/ answers SET UP EVENT LIST, TIMER MANAGEMENT, POLL INTERVAL, POLLING OFF, MORE
+    // TIME, PROVIDE LOCAL INFORMATION and REFRESH.
+    for (const auto type : registry::Registry::command_types()) {
+        handlers_[static_cast<std::uint8_t>(type)] =
+            [this](const cat::ProactiveCommand& cmd) -> cat::HandlerReply {
+            auto outcome = registry_->handle(cmd, now(), local_time());
+            if (!outcome) {
+                return cat::make_response(cmd.details, cat::GeneralResult::BeyondTerminalCapabilities);
+            }
+            if (outcome->refresh == registry::RefreshAction::ResetCard) {
+                log_info(LogCategory::Cat, "REFRESH: resetting the card");
+                const std::uint64_t generation = card_generation_;
+                boost::asio::post(io_, [this, generation] {
+                    if (!stopped_ && link_ && generation == card_generation_) link_->reset();
+                });
+            } else if (outcome->refresh == registry::RefreshAction::Reinitialise) {
+                // TODO: TERMINAL PROFILE again after the TERMINAL RESPONSE, then
+                // Registry::toolkit_reinitialised(); not wired yet.
+                log_warn(LogCategory::Cat, "REFRESH: toolkit re-initialisation is not wired yet");
+            }
+            if (!outcome->response) return cat::Pending{};
+            return *outcome->response;
         };
-    // TS 102 223 6.4.8: no STATUS polling until the next POLL INTERVAL.
-    handlers_[static_cast<std::uint8_t>(CommandType::PollingOff)] = [this](const cat::ProactiveCommand& cmd) {
-        polling_off_ = true;
-        poll_timer_.cancel();
-        log_info(LogCategory::Cat, "POLLING OFF: STATUS polling stopped");
-        return cat::HandlerReply{cat::make_response(cmd.details, GeneralResult::Success)};
-    };
-    // TS 102 223 6.4.16: the list replaces the previous one (an empty list removes all).
-    handlers_[static_cast<std::uint8_t>(CommandType::SetUpEventList)] =
-        [this](const cat::ProactiveCommand& cmd) {
-            const auto* body = std::get_if<cat::SetUpEventList>(&cmd.body);
-            event_list_ = body != nullptr ? body->events : std::vector<std::uint8_t>{};
-            const auto supported = gateway_features().events;
-            std::string names;
-            for (const auto e : event_list_) {
-                const auto name = cat::name_of(static_cast<cat::EventType>(e));
-                names +=
-                    (names.empty() ? "" : ", ") + (name.empty() ? "event " + hex2(e) : std::string(name));
-                if (!supported.contains(static_cast<cat::EventType>(e))) {
-                    log_warn(LogCategory::Cat, "SET UP EVENT LIST: the gateway never reports event ", hex2(e),
-                             " ", name);
+    }
+}
+
+// --- registry debug commands ---------------------------------------------------------------
+
+void Daemon::register_registry_commands(DebugServer& server) {
+    using nlohmann::json;
+    server.add_command(
+        "apps",
+        [this](const json&) -> json {
+            const auto snap = registry_->apps_snapshot();
+            json apps = json::array();
+            for (const auto& a : snap.apps) {
+                apps.push_back({{"name", a.name},
+                                {"type", hex2(a.type)},
+                                {"port", a.port},
+                                {"coding", a.coding},
+                                {"deliver", a.deliver},
+                                {"launch", a.launch},
+                                {"registered", a.registered}});
+            }
+            return {{"apps", apps},
+                    {"registration",
+                     {{"state", registry::name_of(snap.state)},
+                      {"last_sw", sw_json(snap.last_sw)},
+                      {"envelopes", snap.envelopes},
+                      {"registrations", snap.registrations},
+                      {"detail", snap.detail}}}};
+        },
+        "Terminal Applications and their registration with the card");
+    server.add_command(
+        "events",
+        [this](const json&) -> json {
+            const auto snap = registry_->events_snapshot();
+            json events = json::array();
+            for (const auto& e : snap.supported) {
+                events.push_back({{"code", hex2(e.code)},
+                                  {"name", e.name},
+                                  {"registered", e.registered},
+                                  {"sent", e.sent},
+                                  {"filtered", e.filtered}});
+            }
+            json registered = json::array();
+            for (const auto e : snap.registered) registered.push_back(hex2(e));
+            return {{"events", events},
+                    {"registered", registered},
+                    {"set_up_event_lists", snap.set_up_event_lists},
+                    {"refused_lists", snap.refused_lists}};
+        },
+        "events the gateway reports, the card's event list, sent/filtered counts");
+    server.add_command(
+        "timers",
+        [this](const json&) -> json {
+            auto value = [](const cat::TimerValue& v) {
+                return std::to_string(v.hours) + ":" + (v.minutes < 10 ? "0" : "") +
+                       std::to_string(v.minutes) + ":" + (v.seconds < 10 ? "0" : "") +
+                       std::to_string(v.seconds);
+            };
+            json timers = json::array();
+            for (const auto& t : registry_->timers_snapshot(now())) {
+                timers.push_back({{"id", t.id},
+                                  {"running", t.running},
+                                  {"started_with", value(t.started_with)},
+                                  {"remaining", value(t.remaining)},
+                                  {"expiries", t.expiries}});
+            }
+            const auto p = registry_->polling_snapshot(now());
+            json polling = {
+                {"enabled", p.enabled},
+                {"interval_ms", p.interval.count()},
+                {"next_status_in_ms", p.next_status_in ? json(p.next_status_in->count()) : json(nullptr)},
+                {"statuses", p.statuses}};
+            return {{"timers", timers}, {"polling", polling}};
+        },
+        "TIMER MANAGEMENT timers and STATUS polling");
+    server.add_command(
+        "event",
+        [this](const json& request) -> json {
+            if (!request.contains("name") || !request["name"].is_string()) {
+                throw CommandError("\"name\" missing; e.g. {\"cmd\":\"event\",\"name\":\"user-activity\"}");
+            }
+            const std::string name = request["name"].get<std::string>();
+            registry::EventArguments args;
+            if (request.contains("args")) {
+                if (!request["args"].is_object()) throw CommandError("\"args\" must be an object of strings");
+                for (const auto& [k, v] : request["args"].items()) {
+                    args[k] = v.is_string() ? v.get<std::string>() : v.dump();
                 }
             }
-            log_info(LogCategory::Cat, "SET UP EVENT LIST: ", names.empty() ? std::string("(none)") : names);
-            return cat::HandlerReply{cat::make_response(cmd.details, GeneralResult::Success)};
-        };
+            auto event = registry::parse_platform_event(name, args);
+            if (!event) throw CommandError(event.error());
+            const bool queued = registry_->inject(event.value());
+            pump();
+            const auto type = registry::event_type(event.value());
+            const auto type_name = cat::name_of(type);
+            return {
+                {"event", name},
+                {"type", type_name.empty() ? hex2(static_cast<std::uint8_t>(type)) : std::string(type_name)},
+                {"queued", queued},
+                {"result", queued ? "queued" : "filtered"}};
+        },
+        "inject a platform event: {\"name\":NAME,\"args\":{KEY:VALUE}}");
 }
 
 // --- card presence ------------------------------------------------------------------------
@@ -497,20 +669,17 @@ void Daemon::on_card_ready(const CardInfo& info) {
     card_state_ = CardState::Powered;
     card_info_ = info;
     card_since_ = SteadyClock::now();
-    event_list_.clear();
-    poll_interval_ms_ = config_.card.poll_interval_ms;
-    polling_off_ = false;
     envelope_kinds_.clear();
     class_mode_ = config_.card.card_class == CardClass::Sim ? cat::ClassMode::Sim : cat::ClassMode::Uicc;
     // A fresh Session per card session: a previous card's queue, back-off or pending handler
     // must not leak into this one; card.* timing from a reload applies here.
     make_session();
     session_->power_on();
+    registry_->card_session_started(now());
     log_info(LogCategory::Card, "card ready: ", info.link,
              info.reader.empty() ? "" : " \"" + info.reader + "\"", ", ", info.protocol, ", ATR ",
              cat::to_hex(info.atr));
     ready_observers_.notify(info);
-    arm_poll();
     pump();
 }
 
@@ -519,8 +688,8 @@ void Daemon::on_card_gone(const std::string& reason) {
     ++card_generation_;
     ++stats_.cards_gone;
     card_state_ = CardState::Absent;
-    poll_timer_.cancel();
     if (session_) session_->card_removed();
+    registry_->card_removed();
     log_info(LogCategory::Card, "card gone: ", reason);
     gone_observers_.notify(reason);
     pump();
@@ -534,7 +703,7 @@ void Daemon::on_transport_failure(const std::string& why) {
         log_error(LogCategory::Card, "APDU exchange failed: ", why, "; ", transport_failures_,
                   " failures in a row, waiting for the card to be re-inserted");
         card_state_ = CardState::Absent;
-        poll_timer_.cancel();
+        registry_->card_removed();
         gone_observers_.notify(why);
         return;
     }
@@ -555,6 +724,7 @@ void Daemon::pump() {
     do {
         repump_ = false;
         handle_events();
+        drain_registry();
         if (session_ && link_ && !in_flight_ && !stopped_ && card_state_ == CardState::Powered) {
             if (auto apdu = session_->next_apdu(now())) send(*apdu);
         }
@@ -668,16 +838,19 @@ void Daemon::handle_event(const cat::SessionEvent& event) {
                 log_info(LogCategory::Cat, cat::describe(event));
             },
             [&](const cat::EnvelopeDone& e) {
+                if (registry::is_registry_envelope(e.id)) registry_->on_envelope_done(e.id, e.sw);
                 const auto it = envelope_kinds_.find(e.id);
                 ++stats_.envelopes_done[it != envelope_kinds_.end() ? it->second : "unknown"];
                 if (it != envelope_kinds_.end()) envelope_kinds_.erase(it);
                 log_debug(LogCategory::Cat, cat::describe(event));
             },
-            [&](const cat::EnvelopeBusy&) {
+            [&](const cat::EnvelopeBusy& e) {
+                if (registry::is_registry_envelope(e.id)) registry_->on_envelope_busy(e.id);
                 ++stats_.busy_retries;
                 log_debug(LogCategory::Cat, cat::describe(event));
             },
             [&](const cat::EnvelopeFailed& e) {
+                if (registry::is_registry_envelope(e.id)) registry_->on_envelope_failed(e.id, e.reason, e.sw);
                 ++stats_.envelopes_failed[std::string(cat::name_of(e.reason))];
                 envelope_kinds_.erase(e.id);
                 log_warn(LogCategory::Cat, cat::describe(event));
@@ -710,7 +883,10 @@ void Daemon::handle_event(const cat::SessionEvent& event) {
 }
 
 void Daemon::arm_deadline() {
-    const std::optional<cat::TimePoint> deadline = session_ ? session_->next_deadline() : std::nullopt;
+    std::optional<cat::TimePoint> deadline = session_ ? session_->next_deadline() : std::nullopt;
+    if (registry_ && card_state_ == CardState::Powered && !stopped_) {
+        if (const auto r = registry_->next_deadline(now()); r && (!deadline || *r < *deadline)) deadline = r;
+    }
     if (deadline == armed_deadline_) return;
     armed_deadline_ = deadline;
     if (!deadline) {
@@ -722,20 +898,6 @@ void Daemon::arm_deadline() {
         if (ec || stopped_) return;
         armed_deadline_.reset();
         if (session_) session_->on_tick(now());
-        pump();
-    });
-}
-
-void Daemon::arm_poll() {
-    poll_timer_.cancel();
-    if (card_state_ != CardState::Powered || polling_off_ || poll_interval_ms_ == 0 || stopped_) return;
-    const std::uint64_t generation = card_generation_;
-    poll_timer_.expires_after(std::chrono::milliseconds(poll_interval_ms_));
-    poll_timer_.async_wait([this, generation](const boost::system::error_code& ec) {
-        if (ec || stopped_ || generation != card_generation_) return;
-        ++stats_.status_polls;
-        if (session_) session_->request_status();
-        arm_poll();
         pump();
     });
 }
@@ -764,7 +926,7 @@ nlohmann::json Daemon::status_json() const {
         card["powered_s"] =
             std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - card_since_).count();
         json events = json::array();
-        for (const auto e : event_list_) {
+        for (const auto e : event_list()) {
             const auto name = cat::name_of(static_cast<cat::EventType>(e));
             events.push_back(name.empty() ? hex2(e) : std::string(name));
         }

@@ -26,6 +26,7 @@
 #include "gateway/card_link.hpp"
 #include "gateway/config.hpp"
 #include "gateway/trace.hpp"
+#include "registry/registry.hpp"
 
 namespace dmsc::gateway {
 
@@ -112,7 +113,10 @@ public:
     const cat::Bytes& terminal_profile() const { return terminal_profile_; }
     cat::ClassMode class_mode() const { return class_mode_; }
     // The card's event list from its last SET UP EVENT LIST (cleared at power-on).
-    const std::vector<std::uint8_t>& event_list() const { return event_list_; }
+    const std::vector<std::uint8_t>& event_list() const { return registry_->events().registered(); }
+    // Terminal Applications, event list, timers, polling (registry/), built from the config.
+    registry::Registry& registry() { return *registry_; }
+    const registry::Registry& registry() const { return *registry_; }
     // Current STATUS polling interval; nullopt while polling is off.
     std::optional<std::chrono::milliseconds> poll_interval() const;
 
@@ -167,7 +171,9 @@ private:
     void handle_events();
     void handle_event(const cat::SessionEvent& event);
     void arm_deadline();
-    void arm_poll();
+    void register_registry_commands(DebugServer& server);
+    void drain_registry();
+    bool queue_envelope_as(cat::Bytes ber, cat::EnvelopeId id);
     void wait_signals();
     void start_traces();
     void start_debug_socket();
@@ -180,7 +186,6 @@ private:
     Options options_;
     boost::asio::steady_timer deadline_timer_;
     std::optional<cat::TimePoint> armed_deadline_;
-    boost::asio::steady_timer poll_timer_;
     boost::asio::signal_set signals_;
 
     std::unique_ptr<TraceWriter> traces_;
@@ -200,9 +205,7 @@ private:
     bool repump_ = false;
     unsigned transport_failures_ = 0;  // in a row; reset by any good exchange
 
-    std::vector<std::uint8_t> event_list_;
-    std::uint32_t poll_interval_ms_ = 0;
-    bool polling_off_ = false;
+    std::unique_ptr<registry::Registry> registry_;
 
     cat::EnvelopeId next_envelope_id_ = 1;
     std::map<cat::EnvelopeId, std::string> envelope_kinds_;

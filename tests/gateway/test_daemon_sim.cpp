@@ -19,6 +19,7 @@
 #include "gateway/daemon.hpp"
 #include "gateway/features.hpp"
 #include "gateway/sim/sim_link.hpp"
+#include "registry/events.hpp"
 
 namespace {
 
@@ -418,4 +419,92 @@ level = "warn"
     REQUIRE(step_until(sd.io(), [&] { return sd.daemon->stopped(); }));
     CHECK_FALSE(sd.card().powered());
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Daemon: the registry registers the configured application after TERMINAL PROFILE") {
+    Config config = sim_config();
+    ApplicationConfig app;
+    app.name = "DM Client";
+    app.port = 1100;
+    app.deliver.host = "127.0.0.1";
+    app.deliver.port = 1100;
+    config.applications.push_back(app);
+    // The card asks for events first, then waits for the Terminal Applications ENVELOPE.
+    SimDaemon sd(R"toml(
+[[step]]
+name = "register events"
+on = "profile"
+command = "set_up_event_list"
+events = ["data-available", "channel-status"]
+expect_result = "00"
+
+[[step]]
+name = "applications"
+on = "terminal-applications"
+expect_application = { type = 0x07, port = 1100 }
+command = "more_time"
+expect_result = "00"
+)toml",
+                 config);
+    std::vector<ApduRecord> records;
+    sd.daemon->add_apdu_observer([&](const ApduRecord& r) { records.push_back(r); });
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }));
+    INFO(verdict_of(sd.card()));
+    CHECK(sd.card().verdict().passed);
+
+    REQUIRE(sd.card().applications().size() == 1);
+    CHECK(sd.card().applications()[0].port == 1100);
+    CHECK(sd.card().applications()[0].application_type == 0x07);
+    // TERMINAL PROFILE went before the ENVELOPE.
+    REQUIRE(records.size() >= 2);
+    CHECK(records.front().command.at(1) == 0x10);
+    std::size_t envelope_at = 0;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        if (records[i].command.at(1) == 0xC2) {
+            envelope_at = i;
+            break;
+        }
+    }
+    CHECK(envelope_at > 0);
+
+    const auto& reg = sd.daemon->registry();
+    CHECK(reg.find_registered_port(1100) != nullptr);
+    CHECK(reg.applications().state() == registry::RegistrationState::Accepted);
+    CHECK(sd.daemon->event_list() == std::vector<std::uint8_t>{0x09, 0x0A});
+    // The events the profile announces are the ones the registry reports.
+    const auto features = gateway_features().events;
+    for (const auto& e : reg.events_snapshot().supported) {
+        CHECK(features.contains(static_cast<cat::EventType>(e.code)));
+    }
+    CHECK(features.size() == reg.events_snapshot().supported.size());
+}
+
+TEST_CASE("Daemon: an injected platform event is queued only when the card registered it") {
+    SimDaemon sd(R"toml(
+[[step]]
+name = "register user activity"
+on = "profile"
+command = "set_up_event_list"
+events = ["user-activity"]
+expect_result = "00"
+
+[[step]]
+on = "event:user-activity"
+)toml");
+    sd.daemon->start();
+    const bool registered = step_until(sd.io(), [&] { return sd.daemon->event_list().size() == 1; });
+    INFO(verdict_of(sd.card()));
+    REQUIRE(registered);
+    auto& reg = sd.daemon->registry();
+    auto language = registry::parse_platform_event("language", {{"language", "en"}});
+    REQUIRE(language);
+    CHECK_FALSE(reg.inject(language.value()));  // not in the card's list: filtered
+    auto activity = registry::parse_platform_event("user-activity", {});
+    REQUIRE(activity);
+    CHECK(reg.inject(activity.value()));
+    sd.daemon->request_status();  // pumps: the ENVELOPE goes out
+    REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }));
+    INFO(verdict_of(sd.card()));
+    CHECK(sd.card().verdict().passed);
 }
