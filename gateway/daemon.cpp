@@ -20,6 +20,7 @@
 #include "cat/profile.hpp"
 #include "cat/response.hpp"
 #include "dmsc_config.h"
+#include "gateway/bip_sockets.hpp"
 #include "gateway/debug_server.hpp"
 #include "gateway/features.hpp"
 #include "gateway/sim/sim_link.hpp"
@@ -201,6 +202,7 @@ Daemon::Daemon(Config config, Options options)
     }
     registry_ = std::make_unique<registry::Registry>(std::move(created).value());
     register_own_handlers();
+    bip_ = std::make_unique<BipSockets>(*this);
 }
 
 Daemon::~Daemon() {
@@ -274,6 +276,9 @@ void Daemon::start_debug_socket() {
         "stats", [this](const nlohmann::json&) { return stats_json(); },
         "APDUs, proactive commands by type, TERMINAL RESPONSEs by result, ENVELOPEs by kind, errors");
     register_registry_commands(*server);
+    server->add_command(
+        "channels", [this](const nlohmann::json&) { return bip_->channels_json(); },
+        "BIP channels: mode, state, endpoint, buffered and transferred bytes");
     server->start();  // throws with the path and what to do
     // The server binds 0660; a stricter (or group-only) debug.mode is applied on top.
     if (config_.debug.mode != 0660 && ::chmod(config_.debug.socket.c_str(), config_.debug.mode) != 0) {

@@ -31,6 +31,7 @@
 namespace dmsc::gateway {
 
 class DebugServer;
+class BipSockets;
 
 // Counters for the debug socket's `stats` (PRODUCT.md) and the logs. Keys of the maps are
 // names: INS and command types as the spec spells them ("FETCH", "OPEN CHANNEL"), results as
@@ -117,6 +118,8 @@ public:
     // Terminal Applications, event list, timers, polling (registry/), built from the config.
     registry::Registry& registry() { return *registry_; }
     const registry::Registry& registry() const { return *registry_; }
+    // The BIP engine and its sockets (OPEN CHANNEL ... in Terminal Server Mode over TCP).
+    const BipSockets& bip() const { return *bip_; }
     // Current STATUS polling interval; nullopt while polling is off.
     std::optional<std::chrono::milliseconds> poll_interval() const;
 
@@ -206,6 +209,7 @@ private:
     unsigned transport_failures_ = 0;  // in a row; reset by any good exchange
 
     std::unique_ptr<registry::Registry> registry_;
+    std::unique_ptr<BipSockets> bip_;  // after registry_: its port lookup reads the registry
 
     cat::EnvelopeId next_envelope_id_ = 1;
     std::map<cat::EnvelopeId, std::string> envelope_kinds_;

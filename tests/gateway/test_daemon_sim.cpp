@@ -3,7 +3,11 @@
 // PROFILE, the gateway's own answers, card removal and reinsertion, hooks, SIGHUP reload.
 #include <doctest/doctest.h>
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#pragma GCC diagnostic pop
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -16,6 +20,7 @@
 
 #include "cat/envelope.hpp"
 #include "cat/profile.hpp"
+#include "gateway/bip_sockets.hpp"
 #include "gateway/daemon.hpp"
 #include "gateway/features.hpp"
 #include "gateway/sim/sim_link.hpp"
@@ -507,4 +512,106 @@ on = "event:user-activity"
     REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }));
     INFO(verdict_of(sd.card()));
     CHECK(sd.card().verdict().passed);
+}
+
+namespace {
+
+// The DM Client side of Terminal Server Mode: one TCP listener on 127.0.0.1 (ephemeral port)
+// that keeps every byte of the first connection until the gateway closes it.
+struct TcpSink {
+    boost::asio::ip::tcp::acceptor acceptor;
+    std::optional<boost::asio::ip::tcp::socket> peer;
+    std::array<std::uint8_t, 512> buffer{};
+    cat::Bytes received;
+    bool closed = false;
+
+    TcpSink(boost::asio::io_context& io, std::uint16_t port)
+        : acceptor(io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port)) {
+        acceptor.async_accept([this](const boost::system::error_code& ec, boost::asio::ip::tcp::socket s) {
+            if (ec) return;
+            peer.emplace(std::move(s));
+            read();
+        });
+    }
+    std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+    void read() {
+        peer->async_read_some(boost::asio::buffer(buffer),
+                              [this](const boost::system::error_code& ec, std::size_t n) {
+                                  received.insert(received.end(), buffer.begin(), buffer.begin() + n);
+                                  if (ec) {
+                                      closed = true;
+                                      return;
+                                  }
+                                  read();
+                              });
+    }
+};
+
+Config config_with_dm_client(std::uint16_t deliver_port) {
+    Config config = sim_config();
+    ApplicationConfig app;
+    app.name = "DM Client";
+    app.port = 1100;
+    app.deliver.host = "127.0.0.1";
+    app.deliver.port = deliver_port;
+    config.applications.push_back(app);
+    return config;
+}
+
+}  // namespace
+
+// A free loopback port (bound and released at once).
+std::uint16_t free_port() {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor a(
+        io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    return a.local_endpoint().port();
+}
+
+TEST_CASE(
+    "Daemon: default scenario — Package#0 reaches the DM Client over a Terminal Server Mode TCP channel") {
+    const std::uint16_t port = free_port();
+    SimDaemon sd(sim::default_scenario_text(), config_with_dm_client(port));
+    TcpSink sink(sd.io(), port);
+    sd.daemon->start();
+    REQUIRE(step_until(
+        sd.io(), [&] { return sd.card().verdict().runs_completed == 1 && sink.closed; }, 5000ms));
+    INFO(verdict_of(sd.card()));
+    CHECK(sd.card().verdict().passed);
+    sim::Dm12Package0 package;  // what default.toml sends: server DMSC-Server, session 1
+    CHECK(cat::to_hex(sink.received) == cat::to_hex(sim::encode(package)));
+    CHECK(sd.daemon->stats().terminal_responses.at("00") == 4);
+    CHECK(sd.daemon->bip().channels_json()["channels"].empty());
+}
+
+TEST_CASE("Daemon: OPEN CHANNEL to a registered port with nothing listening gets '3A' '07'") {
+    const std::uint16_t port = free_port();  // released: nothing listens there
+    SimDaemon sd(R"toml(
+[[step]]
+name = "register events"
+on = "profile"
+command = "set_up_event_list"
+events = ["data-available", "channel-status"]
+expect_result = "00"
+
+[[step]]
+name = "open channel"
+on = "terminal-applications"
+command = "open_channel"
+mode = "terminal-server"
+transport = "tcp"
+port = "registered"
+buffer_size = 1400
+expect_result = "3A"
+)toml",
+                 config_with_dm_client(port));
+    sd.daemon->start();
+    REQUIRE(step_until(
+        sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }, 5000ms));
+    INFO(verdict_of(sd.card()));
+    CHECK(sd.card().verdict().passed);
+    bool cause07 = false;
+    for (const auto& [k, v] : sd.daemon->stats().delivery_failures)
+        cause07 = cause07 || k.rfind("07", 0) == 0;
+    CHECK(cause07);
 }
