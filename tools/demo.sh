@@ -1,35 +1,74 @@
 #!/usr/bin/env bash
-# The main job on the embedded default, as far as it exists today: builds dmsc-gateway and
-# walks dmsc-ctl's decoder through the off-line trigger flow of OMA DM_SC (seed 000 section
-# 7.1) — what the gateway sends and what the card's DM_SC Server sends back — ending with the
-# '3A' answer the gateway gives when the DM Client cannot be reached.
-# (Once the daemon and the simulated card land, this runs them end to end instead.)
+# The main job on the embedded default, end to end: builds dmsc-gateway, starts a stand-in DM
+# Client (tools/demo-dm-client.py, listening on 127.0.0.1:1100), then dmsc-gatewayd with the
+# simulated UICC (card.link = "sim", built-in default scenario: the OMA DM_SC off-line trigger
+# of seed 000 section 7.1). The gateway sends TERMINAL PROFILE, answers SET UP EVENT LIST,
+# registers the DM Client (ENVELOPE Terminal Applications, port 1100); the card's DM_SC Server
+# opens a Terminal Server Mode TCP channel to that port, sends the DM Package#0 and closes it.
+# Prints a short transcript; exit 0 only if the DM Client received the Package#0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 [ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build -j "$jobs" gateway/dmsc-ctl >/dev/null
-ctl=build/gateway/dmsc-ctl
+ninja -C build -j "$jobs" gateway/dmsc-gatewayd gateway/dmsc-ctl >/dev/null
+
+tmp=$(mktemp -d)
+gw_pid=""
+client_pid=""
+cleanup() {
+    [ -n "$gw_pid" ] && kill "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null || true
+    [ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+cat >"$tmp/gateway.toml" <<TOML
+[card]
+link = "sim"
+
+[[application]]
+name = "DM Client"
+port = 1100
+
+[debug]
+socket = "$tmp/ctl.sock"
+
+[log]
+level = "info"
+format = "plain"
+TOML
 
 step() { printf '\n=== %s\n' "$1"; }
-decode() { "$ctl" decode "$@"; }
 
-step "1. The gateway powers the card and announces what it supports (TERMINAL PROFILE)"
-"$ctl" profile
-step "2. The card asks for the events it needs (FETCH -> SET UP EVENT LIST) and the gateway answers"
-decode 8012000010 D00D8103010500820281829902090A 9000
-decode 801400000C 810301050082028281830100 9000
-step "3. The gateway registers the DM Client with the card: ENVELOPE (Terminal Applications)"
-decode 80C2000015 DC1382028281710D044C0407444D20436C69656E74 9000
-step "4. The DM_SC Server opens a channel in Terminal Server Mode toward the DM Client's port 1100"
-decode 8012000014 D012810301400182028182390205783C0305044C 9000
-decode 8014000014 8103014001820282818301003802810039020578 9000
-step "5. ... and sends the DM notification (Package#0) over it (SEND DATA, send immediately)"
-decode 801200002C D02A810302430182028121B61F0000000000000000000000000000000002F800000000002A06646D73637376 9000
-decode 801400000F 810302430182028281830100B701FF 9000
-step "6. Had nothing listened on the DM Client's port: '3A' Bearer Independent Protocol error, cause '07'"
-decode 81030243018202828183023A07
-step "7. The DM_SC Server closes the channel"
-decode 801200000B D009810303410082028121 9000
+step "1. The DM Client listens on 127.0.0.1:1100"
+python3 tools/demo-dm-client.py --port 1100 --timeout 20 >"$tmp/client.out" 2>&1 &
+client_pid=$!
+for _ in $(seq 50); do grep -q listening "$tmp/client.out" 2>/dev/null && break; sleep 0.1; done
+cat "$tmp/client.out"
+
+step "2. dmsc-gatewayd starts with the simulated UICC (card.link = \"sim\")"
+build/gateway/dmsc-gatewayd -c "$tmp/gateway.toml" >"$tmp/gateway.log" 2>&1 &
+gw_pid=$!
+
+client_rc=0
+wait "$client_pid" || client_rc=$?
+client_pid=""
+
+step "3. What the gateway did (its log)"
+grep -E "TERMINAL PROFILE|SET UP EVENT LIST|ENVELOPE|OPEN CHANNEL|SEND DATA|CLOSE CHANNEL|channel|card ready" \
+    "$tmp/gateway.log" | sed -E 's/^[0-9T:.+-]+ //' | head -30 || true
+if [ -S "$tmp/ctl.sock" ]; then
+    step "4. dmsc-ctl apps (the registration the card accepted)"
+    build/gateway/dmsc-ctl -s "$tmp/ctl.sock" apps || true
+fi
+
+step "5. What the DM Client received"
+cat "$tmp/client.out"
 echo
-echo "demo: every object above was decoded by dmsc-ctl (exit 0)"
+if [ "$client_rc" = 0 ]; then
+    echo "demo: the DM Client received the Package#0 through dmsc-gatewayd (exit 0)"
+else
+    echo "demo: FAILED, the DM Client received no Package#0; gateway log:" >&2
+    cat "$tmp/gateway.log" >&2
+fi
+exit "$client_rc"
