@@ -26,8 +26,8 @@ struct CardInfo {
 // Outcome of one APDU exchange: the R-APDU (data + SW1 SW2), or why there is none.
 struct TransmitResult {
     bool ok = false;
-    cat::Bytes response;  // when ok: data + SW1 SW2 (at least 2 bytes)
-    std::string error;    // when !ok: "card removed", "SCardTransmit: 0x80100016 ..." ...
+    cat::Bytes response;     // when ok: data + SW1 SW2 (at least 2 bytes)
+    std::string error;       // when !ok: "card removed", "SCardTransmit: 0x80100016 ..." ...
     bool card_gone = false;  // the error means the card (or reader) is no longer usable
 };
 
