@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/vectors.hpp"
 #include "cat/bytes.hpp"
 #include "cat/envelope.hpp"
 #include "cat/objects.hpp"
@@ -19,35 +20,12 @@ using nlohmann::json;
 
 namespace {
 
+using dmsc::test::hex;
+using dmsc::test::num;
+using dmsc::test::symbols;
+
 json load(const char* file) {
-    std::ifstream in(std::string(DMSC_VECTORS_DIR) + "/" + file);
-    REQUIRE_MESSAGE(in.good(), "cannot open " << file);
-    return json::parse(in);
-}
-
-const json& symbols() {
-    static const json s = load("symbol_values.json");  // test data, loaded once
-    return s;
-}
-
-Bytes hex(const std::string& s) {
-    Bytes b;
-    REQUIRE_MESSAGE(from_hex(s, b), "bad hex " << s);
-    return b;
-}
-
-int num(const json& v) {
-    if (v.is_number()) return v.get<int>();
-    if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
-    const auto s = v.get<std::string>();
-    if (s == "TRUE") return 1;
-    if (s == "FALSE") return 0;
-    // TS 23.040 codes the symbolic file uses without listing them in symbol_values.json.
-    if (s == "SMS_NUMBER_TYPE_INTERNATIONAL") return 1;  // 9.1.2.5 type of number
-    if (s == "SMS_NUMBERING_PLAN_ISDN") return 1;        // 9.1.2.5 numbering plan
-    if (s == "SMS_PID_TYPE_USIM_DOWNLOAD") return 0x7F;  // 9.2.3.9 (U)SIM data download
-    REQUIRE_MESSAGE(symbols().contains(s), "unknown symbol " << s);
-    return symbols().at(s).get<int>();
+    return dmsc::test::load_vectors(file);
 }
 
 std::uint8_t byte(const json& v) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/vectors.hpp"
 #include "cat/bytes.hpp"
 #include "cat/objects.hpp"
 #include "cat/response.hpp"
@@ -19,32 +20,12 @@ using nlohmann::json;
 
 namespace {
 
+using dmsc::test::hex;
+using dmsc::test::num;
+using dmsc::test::symbols;
+
 json load(const char* file) {
-    std::ifstream in(std::string(DMSC_VECTORS_DIR) + "/" + file);
-    REQUIRE_MESSAGE(in.good(), "cannot open " << file);
-    return json::parse(in);
-}
-
-const json& symbols() {
-    static const json s = load("symbol_values.json");  // test data, loaded once
-    return s;
-}
-
-Bytes hex(const std::string& s) {
-    Bytes b;
-    REQUIRE_MESSAGE(from_hex(s, b), "bad hex " << s);
-    return b;
-}
-
-// A number, a STK_* symbol, or "TRUE"/"FALSE".
-int num(const json& v) {
-    if (v.is_number()) return v.get<int>();
-    if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
-    const auto s = v.get<std::string>();
-    if (s == "TRUE") return 1;
-    if (s == "FALSE") return 0;
-    REQUIRE_MESSAGE(symbols().contains(s), "unknown symbol " << s);
-    return symbols().at(s).get<int>();
+    return dmsc::test::load_vectors(file);
 }
 
 std::uint8_t byte(const json& v) {
