@@ -41,3 +41,8 @@ def rapdus(*hexes):
 # A TERMINAL PROFILE APDU.
 (out / 'profile').write_bytes(bytes.fromhex('801000001F' + 'FF' * 31 + '9000'))
 print(f'{len(seen)} vectors written to {out}')
+# fuzz_eem: byte 0 picks the transfer size, then an EEM stream (zero-length, sentinel data,
+# CRC data for "123456789", echo, tickle, response hint).
+(out / 'eem1').write_bytes(bytes.fromhex('07' '0000' '0700010203DEADBEEF' '0D40313233343536373839' '2639F4CB'
+                                         '0380AABBCC' '00A8' '2399'))
+(out / 'eem2').write_bytes(bytes.fromhex('01' '0200AABB' '00B0' '0540' + '11' * 5))
