@@ -144,8 +144,9 @@ struct CardSettings {
 };
 
 struct Scenario {
-    std::string name;    // [scenario] name, or the file name
-    std::string source;  // file name for messages
+    std::string name;        // [scenario] name, or the file name
+    std::string source;      // file name for messages
+    std::size_t repeat = 1;  // [scenario] repeat: passes over the steps per card session
     CardSettings card;
     std::vector<ProfileRequirement> profile_requires;
     std::vector<Step> steps;
