@@ -4,9 +4,10 @@ kill it (SIGKILL) like a crashing application. Listens on 127.0.0.1:PORT; every 
 connection's bytes go to OUTDIR/conn-N.bin (N from 1, or after the files already there; flushed as they arrive) and
 OUTDIR/conn-N.done is created when the peer closes. Stdlib only.
 
-usage: dm_client.py PORT OUTDIR [--no-read] [--rcvbuf BYTES]
-  --no-read      accept but never read (back-pressure), until SIGUSR1 says "read now"
-  --rcvbuf N     SO_RCVBUF of the listening socket (inherited by accepted ones)
+usage: dm_client.py PORT OUTDIR [--no-read] [--rcvbuf BYTES] [--reply-after N HEX]
+  --no-read            accept but never read (back-pressure), until SIGUSR1 says "read now"
+  --rcvbuf N           SO_RCVBUF of the listening socket (inherited by accepted ones)
+  --reply-after N HEX  once a connection has received N bytes, send HEX back on it (once)
 Prints 'listening' on stdout once the socket listens.
 """
 import argparse
@@ -19,7 +20,8 @@ import threading
 start_reading = threading.Event()
 
 
-def serve(conn, path):
+def serve(conn, path, reply_after, reply):
+    got = 0
     with conn, open(path + '.bin', 'wb') as out:
         start_reading.wait()
         while True:
@@ -31,6 +33,9 @@ def serve(conn, path):
                 break
             out.write(chunk)
             out.flush()
+            if reply and got < reply_after <= got + len(chunk):
+                conn.sendall(reply)
+            got += len(chunk)
     open(path + '.done', 'w').close()
 
 
@@ -40,6 +45,7 @@ def main():
     ap.add_argument('outdir')
     ap.add_argument('--no-read', action='store_true')
     ap.add_argument('--rcvbuf', type=int, default=0)
+    ap.add_argument('--reply-after', nargs=2, metavar=('N', 'HEX'))
     args = ap.parse_args()
     os.makedirs(args.outdir, exist_ok=True)
     if not args.no_read:
@@ -57,7 +63,9 @@ def main():
     while True:
         conn, _ = srv.accept()
         n += 1
-        threading.Thread(target=serve, args=(conn, os.path.join(args.outdir, f'conn-{n}')),
+        reply_after = int(args.reply_after[0]) if args.reply_after else 0
+        reply = bytes.fromhex(args.reply_after[1]) if args.reply_after else b''
+        threading.Thread(target=serve, args=(conn, os.path.join(args.outdir, f'conn-{n}'), reply_after, reply),
                          daemon=True).start()
 
 
