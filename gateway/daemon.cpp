@@ -239,7 +239,8 @@ void Daemon::start() {
         signals_.add(SIGHUP);
         wait_signals();
     }
-    run_as_ = resolve_run_as(config_);  // a missing account is a configuration error
+    run_as_ = resolve_run_as(config_);       // a missing account is a configuration error
+    if (run_as_) (void)plan_drop(*run_as_);  // neither root nor that user: refuse before opening anything
     start_traces();
     start_debug_socket();
     open_privileged_then_drop();

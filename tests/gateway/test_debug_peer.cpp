@@ -19,6 +19,7 @@
 #pragma GCC diagnostic ignored "-Wnull-dereference"  // GCC 12 false positive inside Asio
 #include <boost/asio/io_context.hpp>
 #pragma GCC diagnostic pop
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -63,14 +64,16 @@ std::string ask_as(boost::asio::io_context& io, const std::string& path, const P
         std::memcpy(addr.sun_path, path.c_str(), path.size());
         if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) ::_exit(4);
         const char request[] = "{\"cmd\":\"status\"}\n";
-        (void)!::write(fd, request, sizeof request - 1);
+        (void)!::send(fd, request, sizeof request - 1, MSG_NOSIGNAL);  // a refused peer may be closed already
         std::string line;
         char c = 0;
         while (::read(fd, &c, 1) == 1 && c != '\n') line += c;
         // Then EOF or not: a refused peer is closed, an allowed one stays connected.
         timeval tv{0, 300'000};
         ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        const bool closed = ::read(fd, &c, 1) == 0;
+        // Closed: EOF, or ECONNRESET when our request was still unread at the server's close.
+        const ssize_t n = ::read(fd, &c, 1);
+        const bool closed = n == 0 || (n < 0 && errno == ECONNRESET);
         line += closed ? "\n<closed>" : "\n<open>";
         (void)!::write(pipefd[1], line.data(), line.size());
         ::_exit(0);
