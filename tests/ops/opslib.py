@@ -62,10 +62,16 @@ def request(path, req, timeout=5.0):
         s.close()
         return {'_errno': errno.errorcode.get(e.errno, str(e.errno))}
     with s:
-        s.sendall((req if isinstance(req, str) else json.dumps(req)).encode() + b'\n')
+        try:
+            s.sendall((req if isinstance(req, str) else json.dumps(req)).encode() + b'\n')
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused peers are closed at once; the refusal line is queued for us
         buf = b''
         while b'\n' not in buf:
-            chunk = s.recv(65536)
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
             if not chunk:
                 break
             buf += chunk

@@ -33,10 +33,9 @@ def options(build):
     return {o['name']: o['value'] for o in json.loads(out)}
 
 
-def pc_dir(package, variable, prefix, fallback):
-    """What packaging/meson.build does: pkg-config with our prefix, else the fallback."""
-    r = subprocess.run(['pkg-config', f'--define-variable=prefix={prefix}', f'--define-variable=rootprefix={prefix}',
-                        f'--define-variable=root_prefix={prefix}', f'--variable={variable}', package],
+def pc_dir(package, variable, define, fallback):
+    """What packaging/meson.build does: pkg-config with our prefix defined, else the fallback."""
+    r = subprocess.run(['pkg-config', f'--define-variable={define}', f'--variable={variable}', package],
                        capture_output=True, text=True)
     return r.stdout.strip() if r.returncode == 0 and r.stdout.strip() else fallback
 
@@ -50,9 +49,12 @@ def main():
     prefix = opts['prefix']
     j = lambda *p: os.path.normpath(os.path.join(prefix, *p))  # noqa: E731 - absolute parts win
     bindir, sysconfdir, mandir, datadir = j(opts['bindir']), j(opts['sysconfdir']), j(opts['mandir']), j(opts['datadir'])
-    unitdir = opts['systemdsystemunitdir'] or pc_dir('systemd', 'systemdsystemunitdir', prefix, 'lib/systemd/system')
-    sysusersdir = opts['sysusersdir'] or pc_dir('systemd', 'sysusersdir', prefix, 'lib/sysusers.d')
-    udevdir = opts['udevrulesdir'] or os.path.join(pc_dir('udev', 'udevdir', prefix, 'lib/udev'), 'rules.d')
+    unitdir = opts['systemdsystemunitdir'] or pc_dir('systemd', 'systemdsystemunitdir', f'rootprefix={prefix}',
+                                                     j('lib/systemd/system'))
+    sysusersdir = opts['sysusersdir'] or pc_dir('systemd', 'sysusersdir', f'prefix={prefix}', j('lib/sysusers.d'))
+    udevdir = opts['udevrulesdir'] or (
+        os.path.join(pc_dir('udev', 'udevdir', f'prefix={prefix}', j('lib/udev')), 'rules.d') if prefix == '/usr'
+        else j('lib/udev/rules.d'))
     expected = {
         j(bindir, 'dmsc-gatewayd'): 0o755, j(bindir, 'dmsc-ctl'): 0o755, j(bindir, 'dmsc-simcard'): 0o755,
         j(sysconfdir, 'dmsc-gateway', 'gateway.toml'): 0o644,
@@ -67,7 +69,7 @@ def main():
         expected[j(unitdir, 'dmsc-gateway.service')] = 0o644
     if sysusersdir != 'no':
         expected[j(sysusersdir, 'dmsc-gateway.conf')] = 0o644
-    if udevdir not in ('no', os.path.join('no', 'rules.d')):
+    if udevdir != 'no':
         expected[j(udevdir, '60-dmsc-gateway.rules')] = 0o644
     if opts['initscript'] != 'none':
         expected[j(sysconfdir, 'init.d', 'dmsc-gateway')] = 0o755

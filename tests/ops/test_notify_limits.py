@@ -104,10 +104,16 @@ def main():
             c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             c.settimeout(5)
             c.connect(sock)
-            c.sendall(b'{"cmd":"status","pad":"' + b'x' * 2000 + b'"}\n')
+            try:
+                c.sendall(b'{"cmd":"status","pad":"' + b'x' * 2000 + b'"}\n')
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the server may close after the first 1024 bytes; its reply is queued for us
             data = b''
             while True:
-                chunk = c.recv(65536)
+                try:
+                    chunk = c.recv(65536)
+                except ConnectionResetError:  # closed with our unread bytes still queued
+                    break
                 if not chunk:
                     break
                 data += chunk
