@@ -66,7 +66,9 @@ std::variant<DebugRequest, std::string> parse_debug_request(std::string_view lin
     DebugRequest r;
     try {
         r.object = json::parse(line);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+        // parse_error, and out_of_range for numbers beyond a double (1e400): never let either
+        // escape into the event loop.
         return debug_error_line(std::string("malformed JSON: ") + e.what());
     }
     if (!r.object.is_object())

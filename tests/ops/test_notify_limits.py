@@ -126,6 +126,9 @@ def main():
             nested = request(sock, '{"cmd":"status","id":' + '[' * 500 + ']' * 500 + '}')
             check(nested.get('ok') is False and 'nested deeper' in nested.get('error', ''),
                   f'caps: a deeply nested request is refused: {str(nested)[:100]}')
+            huge = request(sock, '{"cmd":"status","x":1e400}')
+            check(huge.get('ok') is False and 'number overflow' in huge.get('error', ''),
+                  f'a number beyond a double is an error reply, not a crash: {str(huge)[:100]}')
             check(request(sock, {'cmd': 'status'}).get('ok') is True, 'caps: the daemon is still up')
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
