@@ -476,6 +476,57 @@ void read_debug(Section& s, DebugConfig& debug) {
             debug.mode = static_cast<std::uint32_t>(*mode);
         }
     }
+    s.integer("max_clients", 1, 1024, debug.max_clients);
+    s.integer("max_line_bytes", 1024, 16 * 1024 * 1024, debug.max_line_bytes);
+    s.finish();
+}
+
+// --- [daemon]: privilege drop (docs/operations.md) ---------------------------------------
+
+// A user or group name as useradd/groupadd accept them (no lookup here: --check-config
+// runs on build hosts too; dmsc-gatewayd resolves the names at start-up).
+bool valid_account_name(std::string_view name) {
+    if (name.empty() || name.size() > 32 || name.front() == '-') return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.';
+    });
+}
+
+void read_daemon(Section& s, Context& ctx, DaemonConfig& daemon) {
+    for (const auto* key : {"user", "group"}) {
+        std::string& out = std::string_view(key) == "user" ? daemon.user : daemon.group;
+        if (s.string(key, out) && !out.empty() && !valid_account_name(out)) {
+            s.error(key, toml_quote(out) + " is not a valid " + key +
+                             " name (letters, digits, '_', '-', '.', at most 32, not starting with '-')");
+        }
+    }
+    if (!daemon.group.empty() && daemon.user.empty()) {
+        s.error("group", "daemon.group needs daemon.user; set the user too or remove the group");
+    }
+    if (const toml::node* n = s.node("keep_capabilities")) {
+        const toml::array* array = n->as_array();
+        if (array == nullptr) {
+            s.error("keep_capabilities", "expected an array of strings, found " + std::string(type_name(*n)) +
+                                             "; write keep_capabilities = [\"CAP_NET_ADMIN\"]");
+        } else {
+            for (const auto& item : *array) {
+                const auto* str = item.as_string();
+                if (str == nullptr ||
+                    (str->get() != "CAP_NET_ADMIN" && str->get() != "CAP_NET_BIND_SERVICE")) {
+                    ctx.add(item.source(), s.key_path("keep_capabilities"),
+                            "expected \"CAP_NET_ADMIN\" or \"CAP_NET_BIND_SERVICE\" (the only ones the "
+                            "gateway may keep)");
+                } else if (std::find(daemon.keep_capabilities.begin(), daemon.keep_capabilities.end(),
+                                     str->get()) == daemon.keep_capabilities.end()) {
+                    daemon.keep_capabilities.push_back(str->get());
+                }
+            }
+            if (!array->empty() && daemon.user.empty()) {
+                s.error("keep_capabilities",
+                        "only meaningful with daemon.user (capabilities kept when switching user)");
+            }
+        }
+    }
     s.finish();
 }
 
@@ -765,7 +816,11 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
     std::error_code abs_ec;
     const fs::path absolute = fs::absolute(source, abs_ec);
     config.path = abs_ec ? source : absolute.lexically_normal().string();
-    Section root(doc, "", ctx, {"card", "application", "bip", "debug", "trace", "log", "platform"});
+    Section root(doc, "", ctx, {"daemon", "card", "application", "bip", "debug", "trace", "log", "platform"});
+    if (const toml::table* t = sub_table(root, "daemon")) {
+        Section s(*t, "daemon", ctx, {"user", "group", "keep_capabilities"});
+        read_daemon(s, ctx, config.daemon);
+    }
     if (const toml::table* t = sub_table(root, "card")) {
         Section s(
             *t, "card", ctx,
@@ -794,7 +849,7 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
         read_bip(s, config.bip);
     }
     if (const toml::table* t = sub_table(root, "debug")) {
-        Section s(*t, "debug", ctx, {"socket", "group", "mode"});
+        Section s(*t, "debug", ctx, {"socket", "group", "mode", "max_clients", "max_line_bytes"});
         read_debug(s, config.debug);
     }
     if (const toml::table* t = sub_table(root, "trace")) {
@@ -840,6 +895,13 @@ ConfigResult load_config_file(const std::string& path) {
 std::string to_toml(const Config& c) {
     std::ostringstream o;
     o << "# effective configuration" << (c.path.empty() ? " (built-in defaults)" : " of " + c.path) << "\n\n";
+    o << "[daemon]\n";
+    o << "user = " << toml_quote(c.daemon.user) << "\n";
+    o << "group = " << toml_quote(c.daemon.group) << "\n";
+    o << "keep_capabilities = [";
+    for (std::size_t i = 0; i < c.daemon.keep_capabilities.size(); ++i)
+        o << (i ? ", " : "") << toml_quote(c.daemon.keep_capabilities[i]);
+    o << "]\n\n";
     o << "[card]\n";
     o << "link = " << toml_quote(name_of(c.card.link)) << "\n";
     o << "reader = " << toml_quote(c.card.reader) << "\n";
@@ -875,6 +937,8 @@ std::string to_toml(const Config& c) {
     char mode[16];
     std::snprintf(mode, sizeof mode, "%04o", c.debug.mode);
     o << "mode = " << toml_quote(mode) << "\n";
+    o << "max_clients = " << c.debug.max_clients << "\n";
+    o << "max_line_bytes = " << c.debug.max_line_bytes << "\n";
     o << "\n[trace]\n";
     o << "gsmtap = " << toml_quote(c.trace.gsmtap) << "\n";
     o << "pcap = " << toml_quote(c.trace.pcap) << "\n";

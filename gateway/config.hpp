@@ -92,7 +92,18 @@ struct DebugConfig {
     std::string socket = "/run/dmsc-gateway/ctl.sock";  // "" = no debug socket
     std::string group;                                  // "" = the daemon's own group
     std::uint32_t mode = 0660;
+    std::uint32_t max_clients = 16;            // connections at once; one more is refused
+    std::uint32_t max_line_bytes = 64 * 1024;  // a longer request line is refused, then closed
     bool operator==(const DebugConfig&) const = default;
+};
+
+// [daemon]: who the daemon runs as after opening what needs root (docs/operations.md).
+struct DaemonConfig {
+    std::string user;   // "" = keep the identity it was started with
+    std::string group;  // "" = the user's primary group
+    // Capabilities kept across the switch to `user`: "CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE".
+    std::vector<std::string> keep_capabilities;
+    bool operator==(const DaemonConfig&) const = default;
 };
 
 struct TraceConfig {
@@ -118,6 +129,7 @@ struct PlatformConfig {
 
 struct Config {
     std::string path;  // the file it came from ("" = built-in defaults)
+    DaemonConfig daemon;
     CardConfig card;
     std::vector<ApplicationConfig> applications;
     BipConfig bip;

@@ -140,7 +140,7 @@ bool parse_kv(std::string_view a, json& out, std::string& error) {
         const std::string key(a.substr(0, eq - 1));
         try {
             out[key] = json::parse(a.substr(eq + 1));
-        } catch (const json::parse_error&) {
+        } catch (const json::exception&) {
             error = "'" + std::string(a) + "': the value after ':=' is not JSON";
             return false;
         }
@@ -221,7 +221,7 @@ private:
 bool parse_reply(const std::string& line, json& reply) {
     try {
         reply = json::parse(line);
-    } catch (const json::parse_error&) {
+    } catch (const json::exception&) {
         return false;
     }
     return reply.is_object();

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <utility>
 #include <variant>
 
@@ -257,8 +258,11 @@ void Daemon::start() {
         signals_.add(SIGHUP);
         wait_signals();
     }
+    run_as_ = resolve_run_as(config_);       // a missing account is a configuration error
+    if (run_as_) (void)plan_drop(*run_as_);  // neither root nor that user: refuse before opening anything
     start_traces();
     start_debug_socket();
+    open_privileged_then_drop();
     start_card_link();
     log_info(LogCategory::Card, "waiting for a card (", link_->name(),
              config_.card.reader.empty() ? std::string() : ", reader \"" + config_.card.reader + "\"", ")");
@@ -286,6 +290,12 @@ void Daemon::start_debug_socket() {
     DebugServerOptions o;
     o.path = config_.debug.socket;
     o.group = config_.debug.group;
+    o.max_clients = config_.debug.max_clients;
+    o.max_line = config_.debug.max_line_bytes;
+    if (run_as_) {  // created by root, handed to the account the daemon switches to
+        o.owner = run_as_->uid;
+        if (o.group.empty()) o.group = run_as_->group;
+    }
     auto server = std::make_unique<DebugServer>(io_, o);
     server->on_error([](const std::string& message) { log_warn(LogCategory::Ctl, message); });
     server->add_command(
@@ -305,6 +315,35 @@ void Daemon::start_debug_socket() {
     }
     log_info(LogCategory::Ctl, "debug socket ", config_.debug.socket);
     debug_server_ = std::move(server);
+}
+
+// --- privilege drop ([daemon], docs/operations.md) ------------------------------------------
+
+void Daemon::add_privileged_step(std::string name, std::function<void()> step) {
+    privileged_steps_.emplace_back(std::move(name), std::move(step));
+}
+
+void Daemon::open_privileged_then_drop() {
+    for (const auto& [name, step] : privileged_steps_) {
+        try {
+            step();
+        } catch (const std::exception& e) {
+            throw std::runtime_error(name + ": " + e.what());
+        }
+    }
+    if (!run_as_) {
+        if (::geteuid() == 0) log_info(LogCategory::Daemon, "running as root (daemon.user is not set)");
+        return;
+    }
+    if (plan_drop(*run_as_) == DropPlan::AlreadyThere) {
+        log_info(LogCategory::Daemon, "already running as ", run_as_->user, " (uid ", run_as_->uid, ")");
+        return;
+    }
+    drop_privileges(*run_as_);  // throws: start-up fails, main exits 1
+    std::string kept;
+    for (const auto& name : config_.daemon.keep_capabilities) kept += (kept.empty() ? "" : ", ") + name;
+    log_info(LogCategory::Daemon, "running as user ", run_as_->user, " (uid ", run_as_->uid, "), group ",
+             run_as_->group, " (gid ", run_as_->gid, ")", kept.empty() ? "" : ", keeping ", kept);
 }
 
 void Daemon::start_card_link() {
@@ -389,6 +428,7 @@ bool Daemon::reload_from(const std::string& path) {
     keep(next.card.share, config_.card.share, "card.share");
     keep(next.bip, config_.bip, "[bip]");
     keep(next.debug, config_.debug, "[debug]");
+    keep(next.daemon, config_.daemon, "[daemon]");
 
     auto apps = registry_->reload_applications(registry_applications(next));
     if (!apps) {

@@ -25,6 +25,7 @@
 #include "cat/session.hpp"
 #include "gateway/card_link.hpp"
 #include "gateway/config.hpp"
+#include "gateway/privileges.hpp"
 #include "gateway/trace.hpp"
 #include "registry/registry.hpp"
 
@@ -149,6 +150,13 @@ public:
     ObserverId add_card_observer(CardObserver observer);
     ObserverId add_reload_observer(ReloadObserver observer);
     ObserverId add_stop_observer(std::function<void()> observer);
+    // Start-up steps that need root (the EEM TAP device, ...): start() runs them after the
+    // trace sinks and the debug socket and before the privilege drop ([daemon] user,
+    // docs/operations.md), then starts the card link unprivileged. Register before start();
+    // a step that throws stops the start-up with "NAME: what".
+    void add_privileged_step(std::string name, std::function<void()> step);
+    // The account start() switched to; nullopt when daemon.user is "".
+    const std::optional<RunAs>& run_as() const { return run_as_; }
     void remove_observer(ObserverId id);
 
     // The debug socket (nullptr when debug.socket = "" or before start()): other layers add
@@ -191,6 +199,7 @@ private:
     void start_traces();
     void start_debug_socket();
     void start_card_link();
+    void open_privileged_then_drop();
     void apply_log_settings() const;
     void publish(const ApduRecord& record);
 
@@ -201,6 +210,8 @@ private:
     std::optional<cat::TimePoint> armed_deadline_;
     boost::asio::signal_set signals_;
 
+    std::optional<RunAs> run_as_;
+    std::vector<std::pair<std::string, std::function<void()>>> privileged_steps_;
     std::unique_ptr<TraceWriter> traces_;
     std::unique_ptr<DebugServer> debug_server_;
     std::unique_ptr<CardLink> link_;
