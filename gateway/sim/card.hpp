@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,8 @@ public:
     const cat::Bytes& terminal_profile() const { return profile_; }
     const std::vector<cat::RegistryApplicationData>& applications() const { return apps_; }
     const std::vector<std::uint8_t>& events_received() const { return events_; }
+    // Channel data of every RECEIVE DATA answer for `channel` this card session, in order.
+    cat::Bytes channel_data_received(std::uint8_t channel) const;
     // The step the card is at (== steps.size() once the run is complete).
     std::size_t current_step() const { return cursor_; }
     bool proactive_pending() const { return pending_.has_value(); }
@@ -86,6 +89,7 @@ private:
     std::vector<cat::Bytes> render(const Step& step);
     void check_response(const Step& step, const cat::TerminalResponse& tr, const Outstanding& out);
     void check_application_expectation(const Step& step);
+    bool receive_more(const Step& step, const cat::TerminalResponse& tr);
 
     std::uint8_t next_number();
     void note(std::string text);
@@ -118,6 +122,10 @@ private:
     std::size_t command_index_ = 0;
     std::optional<cat::Bytes> pending_;       // ready, not yet fetched
     std::optional<Outstanding> outstanding_;  // fetched, awaiting its TERMINAL RESPONSE
+    // receive_data with `total`: what the step received so far; waiting for Data available.
+    cat::Bytes step_received_;
+    bool awaiting_data_ = false;
+    std::map<std::uint8_t, cat::Bytes> received_;  // per channel, this card session
 };
 
 }  // namespace dmsc::gateway::sim
