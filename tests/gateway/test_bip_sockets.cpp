@@ -1,0 +1,431 @@
+// tests/gateway/test_bip_sockets.cpp — BipSockets with real sockets and processes: the Daemon
+// in-process with the simulated UICC, stand-in DM Clients and local clients/servers on the
+// same io_context. UICC server mode, Terminal Server Mode delivery to every endpoint kind,
+// launch, client mode, and every row of the failure table (docs/failure-mapping.md).
+#include <doctest/doctest.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#pragma GCC diagnostic pop
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+
+#include "bip/wsp_push.hpp"
+#include "gateway/bip_sockets.hpp"
+#include "tests/gateway/sim_daemon.hpp"
+
+namespace {
+
+using namespace dmsc;
+using namespace dmsc::gateway;
+using namespace dmsc::gateway::test;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+std::uint16_t free_tcp_port(const char* host = "127.0.0.1") {
+    asio::io_context io;
+    tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address(host), 0));
+    return a.local_endpoint().port();
+}
+
+std::uint16_t free_udp_port(const char* host = "127.0.0.1") {
+    asio::io_context io;
+    udp::socket s(io, udp::endpoint(asio::ip::make_address(host), 0));
+    return s.local_endpoint().port();
+}
+
+cat::Bytes pattern(std::size_t n, std::uint8_t seed = 0) {
+    cat::Bytes b(n);
+    for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>((i * 7 + seed) & 0xFF);
+    return b;
+}
+
+cat::Bytes text_bytes(std::string_view s) {
+    return cat::Bytes(s.begin(), s.end());
+}
+
+std::string hex(std::string_view s) {
+    return cat::to_hex(text_bytes(s));
+}
+
+nlohmann::json channels(SimDaemon& sd) {
+    return sd.daemon->bip().channels_json();
+}
+
+// A client of a UICC server mode port: connects, writes, keeps what it reads, sees the close.
+struct Client {
+    tcp::socket socket;
+    std::array<std::uint8_t, 4096> buffer{};
+    cat::Bytes received;
+    bool connected = false;
+    bool closed = false;
+    Client(asio::io_context& io, const std::string& host, std::uint16_t port) : socket(io) {
+        socket.async_connect(tcp::endpoint(asio::ip::make_address(host), port),
+                             [this](const boost::system::error_code& ec) {
+                                 if (ec) {
+                                     closed = true;
+                                     return;
+                                 }
+                                 connected = true;
+                                 read();
+                             });
+    }
+    void read() {
+        socket.async_read_some(asio::buffer(buffer), [this](const boost::system::error_code& ec,
+                                                            std::size_t n) {
+            received.insert(received.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+            if (ec) {
+                closed = true;
+                return;
+            }
+            read();
+        });
+    }
+    void send(cat::Bytes data) {
+        auto d = std::make_shared<cat::Bytes>(std::move(data));
+        asio::async_write(socket, asio::buffer(*d), [d](const boost::system::error_code&, std::size_t) {});
+    }
+};
+
+constexpr std::string_view kRegisterEvents = R"toml(
+[[step]]
+name = "register events"
+on = "profile"
+command = "set_up_event_list"
+events = ["data-available", "channel-status"]
+expect_result = "00"
+)toml";
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// UICC server mode
+
+TEST_CASE("UICC server mode: a TCP client's bytes reach the card, the card's answer reaches the client") {
+    const std::uint16_t port = free_tcp_port();
+    std::ostringstream s;
+    s << kRegisterEvents << R"toml(
+[[step]]
+name = "open UICC server channel"
+on = "response"
+command = "open_channel"
+mode = "uicc-server"
+port = )toml"
+      << port << R"toml(
+buffer_size = 1400
+expect_result = "00"
+expect_objects = ["B8 02 41 00"]
+
+[[step]]
+name = "receive the request"
+on = "event:data-available"
+command = "receive_data"
+length = 5
+expect_result = "00"
+expect_channel_data = ")toml"
+      << hex("hello") << R"toml("
+
+[[step]]
+name = "answer"
+on = "response"
+command = "send_data"
+data = ")toml"
+      << hex("world!") << R"toml("
+expect_result = "00"
+
+[[step]]
+name = "client gone (channel status back to LISTEN): close the channel and the port"
+on = "event:channel-status"
+command = "close_channel"
+expect_result = "00"
+)toml";
+    SimDaemon sd(s.str());
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return !channels(sd)["listeners"].empty(); }));
+    const auto listening = channels(sd);
+    CHECK(listening["listeners"][0]["local"] == "127.0.0.1:" + std::to_string(port));
+    CHECK(listening["channels"][0]["state"] == "listen");
+    CHECK(listening["channels"][0]["status"] == "4100");
+
+    Client client(sd.io(), "127.0.0.1", port);
+    REQUIRE(step_until(sd.io(), [&] { return client.connected; }));
+    client.send(text_bytes("hello"));
+    REQUIRE(step_until(sd.io(), [&] { return client.received.size() == 6; }));
+    CHECK(client.received == text_bytes("world!"));
+    const auto established = channels(sd);
+    CHECK(established["channels"][0]["state"] == "established");
+    CHECK(established["channels"][0]["local"] == "127.0.0.1:" + std::to_string(port));
+    CHECK(established["channels"][0]["peer"] ==
+          "127.0.0.1:" + std::to_string(client.socket.local_endpoint().port()));
+    CHECK(established["channels"][0]["bytes_received"] == 5);
+    CHECK(established["channels"][0]["bytes_sent"] == 6);
+
+    client.socket.shutdown(tcp::socket::shutdown_send);
+    REQUIRE(step_until(sd.io(), [&] { return sd.completed(); }));
+    INFO(sd.report());
+    CHECK(sd.card().verdict().passed);
+    // Channel status events: '81 00' when the client came, '41 00' when it left (7.5.11).
+    const auto log = sd.report();
+    CHECK(log.find("channel-status D60B99010A82028281B8028100") != std::string::npos);
+    CHECK(log.find("channel-status D60B99010A82028281B8024100") != std::string::npos);
+    CHECK(channels(sd)["channels"].empty());
+    CHECK(channels(sd)["listeners"].empty());  // CLOSE CHANNEL without the listen qualifier frees the port
+    // The port is really free again.
+    asio::io_context io;
+    CHECK_NOTHROW(tcp::acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)));
+}
+
+TEST_CASE(
+    "UICC server mode back-pressure: 5000 bytes through a 500-byte Rx buffer, nothing lost or reordered") {
+    const std::uint16_t port = free_tcp_port();
+    std::ostringstream s;
+    s << kRegisterEvents << R"toml(
+[[step]]
+name = "open UICC server channel, 500-byte buffer"
+on = "response"
+command = "open_channel"
+mode = "uicc-server"
+port = )toml"
+      << port << R"toml(
+buffer_size = 500
+expect_result = "00"
+
+[[step]]
+name = "read everything"
+on = "event:data-available"
+command = "receive_data"
+length = 237
+total = 5000
+expect_result = ["00", "02"]
+)toml";
+    SimDaemon sd(s.str());
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return !channels(sd)["listeners"].empty(); }));
+    Client client(sd.io(), "127.0.0.1", port);
+    REQUIRE(step_until(sd.io(), [&] { return client.connected; }));
+    const cat::Bytes sent = pattern(5000, 3);
+    client.send(sent);
+    // The gateway never holds more than the buffer: the Rx buffer stays within 500 bytes.
+    std::size_t most = 0;
+    REQUIRE(step_until(
+        sd.io(),
+        [&] {
+            const auto c = channels(sd)["channels"];
+            if (!c.empty()) most = std::max<std::size_t>(most, c[0]["rx_buffered"].get<std::size_t>());
+            return sd.completed();
+        },
+        20s));
+    INFO(sd.report());
+    CHECK(sd.card().verdict().passed);
+    CHECK(most <= 500);
+    CHECK(sd.card().channel_data_received(1) == sent);
+    const auto c = channels(sd)["channels"][0];
+    CHECK(c["bytes_received"] == 5000);
+    CHECK(c["bytes_dropped"] == 0);
+}
+
+TEST_CASE("UICC server mode: 7 channels on one port, 7 concurrent clients, an 8th refused") {
+    const std::uint16_t port = free_tcp_port();
+    std::ostringstream s;
+    s << kRegisterEvents;
+    for (int i = 1; i <= 7; ++i) {
+        s << "\n[[step]]\nname = \"open server channel " << i
+          << "\"\non = \"response\"\ncommand = \"open_channel\"\n"
+          << "mode = \"uicc-server\"\nport = " << port << "\nbuffer_size = 1000\nexpect_result = \"00\"\n"
+          << "expect_objects = [\"B8 02 " << cat::to_hex(cat::Bytes{static_cast<std::uint8_t>(0x40 + i)})
+          << " 00\"]\n";
+    }
+    // Then, when the test says every client has sent (a STATUS), each channel is served.
+    for (int i = 1; i <= 7; ++i) {
+        const std::string request = "request " + std::to_string(i);
+        const std::string answer = "answer to " + std::to_string(i);
+        s << "\n[[step]]\non = \"" << (i == 1 ? "status" : "response")
+          << "\"\ncommand = \"receive_data\"\nchannel = " << i << "\nlength = " << request.size()
+          << "\nexpect_result = \"00\"\nexpect_channel_data = \"" << hex(request) << "\"\n";
+        s << "\n[[step]]\non = \"response\"\ncommand = \"send_data\"\nchannel = " << i << "\ndata = \""
+          << hex(answer) << "\"\nexpect_result = \"00\"\n";
+    }
+    SimDaemon sd(s.str());
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return channels(sd)["channels"].size() == 7; }));
+    INFO(sd.report());
+    REQUIRE(channels(sd)["listeners"].size() == 1);  // one listener shared by the 7 channels
+
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int i = 1; i <= 7; ++i) {
+        clients.push_back(std::make_unique<Client>(sd.io(), "127.0.0.1", port));
+        // One at a time: the lowest channel in LISTEN takes the next client.
+        REQUIRE(step_until(sd.io(), [&] {
+            const auto c = channels(sd)["channels"];
+            return clients.back()->connected && c[i - 1]["state"] == "established";
+        }));
+        clients.back()->send(text_bytes("request " + std::to_string(i)));
+    }
+    REQUIRE(step_until(sd.io(), [&] {
+        for (const auto& c : channels(sd)["channels"]) {
+            if (c["rx_buffered"] != 9) return false;
+        }
+        return true;
+    }));
+    // An 8th client while every channel has one: closed at once.
+    Client eighth(sd.io(), "127.0.0.1", port);
+    REQUIRE(step_until(sd.io(), [&] { return eighth.closed; }));
+    CHECK(eighth.received.empty());
+    CHECK(channels(sd)["listeners"][0]["refused"] == 1);
+    CHECK(channels(sd)["listeners"][0]["accepted"] == 7);
+
+    sd.daemon->request_status();
+    REQUIRE(step_until(
+        sd.io(),
+        [&] {
+            for (int i = 1; i <= 7; ++i) {
+                if (clients[i - 1]->received.size() < ("answer to " + std::to_string(i)).size()) return false;
+            }
+            return sd.completed();
+        },
+        10s));
+    INFO(sd.report());
+    CHECK(sd.card().verdict().passed);
+    for (int i = 1; i <= 7; ++i)
+        CHECK(clients[i - 1]->received == text_bytes("answer to " + std::to_string(i)));
+}
+
+TEST_CASE("UICC server mode: listening only on bip.listen (::1 here, never 127.0.0.1)") {
+    const std::uint16_t port = free_tcp_port("::1");
+    Config config = sim_config();
+    config.bip.listen = "::1";
+    std::ostringstream s;
+    s << kRegisterEvents
+      << "\n[[step]]\non = \"response\"\ncommand = \"open_channel\"\nmode = \"uicc-server\"\nport = " << port
+      << "\nexpect_result = \"00\"\n";
+    SimDaemon sd(s.str(), config);
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return sd.completed(); }));
+    INFO(sd.report());
+    CHECK(sd.card().verdict().passed);
+    CHECK(channels(sd)["listeners"][0]["local"] == "[::1]:" + std::to_string(port));
+    Client v4(sd.io(), "127.0.0.1", port);
+    REQUIRE(step_until(sd.io(), [&] { return v4.closed || v4.connected; }));
+    CHECK_FALSE(v4.connected);
+    Client v6(sd.io(), "::1", port);
+    REQUIRE(step_until(sd.io(), [&] { return v6.closed || v6.connected; }));
+    CHECK(v6.connected);
+}
+
+namespace {
+
+// Client mode: echo servers on the loop.
+struct TcpEcho {
+    tcp::acceptor acceptor;
+    std::optional<tcp::socket> peer;
+    std::array<std::uint8_t, 2048> buffer{};
+    TcpEcho(asio::io_context& io, const char* host)
+        : acceptor(io, tcp::endpoint(asio::ip::make_address(host), 0)) {
+        acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
+            if (ec) return;
+            peer.emplace(std::move(s));
+            read();
+        });
+    }
+    std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+    void read() {
+        peer->async_read_some(asio::buffer(buffer),
+                              [this](const boost::system::error_code& ec, std::size_t n) {
+                                  if (ec) return;
+                                  asio::write(*peer, asio::buffer(buffer.data(), n));
+                                  read();
+                              });
+    }
+};
+
+struct UdpEcho {
+    udp::socket socket;
+    udp::endpoint from;
+    std::array<std::uint8_t, 2048> buffer{};
+    UdpEcho(asio::io_context& io, const char* host)
+        : socket(io, udp::endpoint(asio::ip::make_address(host), 0)) {
+        read();
+    }
+    std::uint16_t port() const { return socket.local_endpoint().port(); }
+    void read() {
+        socket.async_receive_from(asio::buffer(buffer), from,
+                                  [this](const boost::system::error_code& ec, std::size_t n) {
+                                      if (ec) return;
+                                      socket.send_to(asio::buffer(buffer.data(), n), from);
+                                      read();
+                                  });
+    }
+};
+
+std::string client_mode_scenario(const char* transport, const char* address, std::uint16_t port) {
+    std::ostringstream s;
+    s << kRegisterEvents
+      << "\n[[step]]\nname = \"open client channel\"\non = \"response\"\ncommand = \"open_channel\"\n"
+      << "mode = \"client\"\ntransport = \"" << transport << "\"\naddress = \"" << address
+      << "\"\nport = " << port << "\nbuffer_size = 1400\nexpect_result = \"00\"\n"
+      << "\n[[step]]\nname = \"send\"\non = \"response\"\ncommand = \"send_data\"\ndata = \""
+      << hex("ping over BIP") << "\"\nexpect_result = \"00\"\n"
+      << "\n[[step]]\nname = \"echo back\"\non = \"event:data-available\"\ncommand = "
+         "\"receive_data\"\nlength = 13\n"
+      << "expect_result = \"00\"\nexpect_channel_data = \"" << hex("ping over BIP") << "\"\n"
+      << "\n[[step]]\non = \"response\"\ncommand = \"close_channel\"\nexpect_result = \"00\"\n";
+    return s.str();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Client mode (loopback: no allow_remote needed)
+
+TEST_CASE("Client mode: TCP and UDP echo servers on 127.0.0.1 and ::1") {
+    for (const char* host : {"127.0.0.1", "::1"}) {
+        for (const char* transport : {"tcp", "udp"}) {
+            CAPTURE(host);
+            CAPTURE(transport);
+            const bool tcp_mode = std::string(transport) == "tcp";
+            // The scenario needs the port before the daemon (and its loop) exists: a free port,
+            // then the echo server binds it on the daemon's loop.
+            const std::uint16_t port = tcp_mode ? free_tcp_port(host) : free_udp_port(host);
+            SimDaemon sd(client_mode_scenario(transport, host, port));
+            std::optional<TcpEcho> tcp_echo;
+            std::optional<UdpEcho> udp_echo;
+            if (tcp_mode) {
+                tcp_echo.emplace(sd.io(), host);
+                tcp_echo->acceptor.close();
+                tcp_echo->acceptor.open(asio::ip::make_address(host).is_v6() ? tcp::v6() : tcp::v4());
+                tcp_echo->acceptor.set_option(asio::socket_base::reuse_address(true));
+                tcp_echo->acceptor.bind(tcp::endpoint(asio::ip::make_address(host), port));
+                tcp_echo->acceptor.listen();
+                tcp_echo->acceptor.async_accept(
+                    [&e = *tcp_echo](const boost::system::error_code& ec, tcp::socket s) {
+                        if (ec) return;
+                        e.peer.emplace(std::move(s));
+                        e.read();
+                    });
+            } else {
+                udp_echo.emplace(sd.io(), host);
+                udp_echo->socket.close();
+                udp_echo->socket.open(asio::ip::make_address(host).is_v6() ? udp::v6() : udp::v4());
+                udp_echo->socket.bind(udp::endpoint(asio::ip::make_address(host), port));
+                udp_echo->read();
+            }
+            sd.daemon->start();
+            REQUIRE(step_until(sd.io(), [&] { return sd.completed(); }));
+            INFO(sd.report());
+            // The card checks that the bytes it sent came back from the echo server.
+            CHECK(sd.card().verdict().passed);
+            CHECK(channels(sd)["channels"].empty());
+        }
+    }
+}
