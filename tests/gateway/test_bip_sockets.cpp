@@ -885,3 +885,17 @@ expect_buffer_size = 1400
                  config_with_app(unused_tcp_endpoint()));
     expect_passes(sd);
 }
+
+TEST_CASE("split_command: blanks split, quotes group, no shell") {
+    std::string why;
+    auto argv = split_command("/usr/bin/dm-client  --notify 'a b' \"c  d\"e", why);
+    REQUIRE(argv.has_value());
+    CHECK(*argv == std::vector<std::string>{"/usr/bin/dm-client", "--notify", "a b", "c  de"});
+    CHECK(split_command("/bin/x \"\"", why)->size() == 2);  // an empty quoted word is a word
+    CHECK_FALSE(split_command("/bin/x 'open", why));
+    CHECK(why.find("not closed") != std::string::npos);
+    CHECK_FALSE(split_command("   ", why));
+    CHECK(why.find("empty") != std::string::npos);
+    CHECK_FALSE(split_command("dm-client --notify", why));
+    CHECK(why.find("absolute") != std::string::npos);
+}
