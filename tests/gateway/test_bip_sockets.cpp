@@ -283,7 +283,8 @@ TEST_CASE("UICC server mode: 7 channels on one port, 7 concurrent clients, an 8t
         clients.back()->send(text_bytes("request " + std::to_string(i)));
     }
     REQUIRE(step_until(sd.io(), [&] {
-        for (const auto& c : channels(sd)["channels"]) {
+        const auto all = channels(sd)["channels"];  // a copy: the reply is a temporary
+        for (const auto& c : all) {
             if (c["rx_buffered"] != 9) return false;
         }
         return true;
