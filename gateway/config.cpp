@@ -17,6 +17,7 @@
 
 #include "cat/text.hpp"
 #include "dmsc_config.h"
+#include "gateway/launcher.hpp"
 #include "gateway/sim/scenario.hpp"
 #include "registry/events.hpp"
 #include "registry/local_info.hpp"
@@ -421,6 +422,9 @@ void read_application(Section& s, ApplicationConfig& app) {
             s.error("launch", toml_quote(app.launch) +
                                   ": the command must start with an absolute path "
                                   "(PATH is not searched), e.g. \"/usr/bin/dm-client --notify\"");
+        } else if (std::string why; !split_command(app.launch, why)) {
+            s.error("launch", toml_quote(app.launch) + ": " + why +
+                                  " (words are split at blanks; \"...\" or '...' keep blanks, no shell)");
         }
     }
     s.integer("launch_timeout_ms", 100, 600'000, app.launch_timeout_ms);

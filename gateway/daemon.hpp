@@ -123,6 +123,7 @@ public:
     const registry::Registry& registry() const { return *registry_; }
     // The BIP engine and its sockets (OPEN CHANNEL ... in Terminal Server Mode over TCP).
     const BipSockets& bip() const { return *bip_; }
+    BipSockets& bip() { return *bip_; }  // set_delivery_hook (the Package#0 inspector)
     // Current STATUS polling interval; nullopt while polling is off.
     std::optional<std::chrono::milliseconds> poll_interval() const;
 

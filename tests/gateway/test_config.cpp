@@ -227,6 +227,9 @@ TEST_CASE("Config: names, launch commands, socket modes and cross-key checks") {
     CHECK(parse("[[application]]\nname = \"DM ☃\"\nport = 1\ncoding = \"ucs2\"\n").ok());
     check_error("[[application]]\nname = \"DM\"\nport = 1\nlaunch = \"dm-client\"\n", 4,
                 "application[0].launch", "absolute path");
+    check_error("[[application]]\nname = \"DM\"\nport = 1\nlaunch = '/bin/sh -c \"exit 1'\n", 4,
+                "application[0].launch", "quote is not closed");
+    CHECK(parse("[[application]]\nname = \"DM\"\nport = 1\nlaunch = '/bin/sh -c \"exit 1\"'\n").ok());
     check_error("[debug]\nmode = \"0666\"\n", 2, "debug.mode", "world-writable");
     check_error("[debug]\nmode = \"rw\"\n", 2, "debug.mode", "permission bits");
     CHECK(parse("[debug]\nmode = 0o640\n").config->debug.mode == 0640);
