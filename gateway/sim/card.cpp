@@ -291,8 +291,10 @@ void Card::fire(cat::TimePoint now) {
     state_ = StepState::Issued;
     commands_ = render(step);
     command_index_ = 0;
-    if (commands_.empty()) {  // scws_open with nothing to open (cannot happen: parse checks)
+    if (commands_.empty()) {  // scws_open while the SCWS already listens (a repeated pass)
+        note(step.label + ": the SCWS already has its channels");
         step_done(now);
+        tick(now);
         return;
     }
     scenario_next_ = commands_.front();
@@ -422,7 +424,7 @@ std::vector<cat::Bytes> Card::render(const Step& step) {
         case CommandKind::ScwsOpen: {
             // 6.4.27.5: OPEN CHANNEL, TCP UICC server mode ('03'), one per concurrent client.
             std::vector<cat::Bytes> out;
-            if (!scws_) return out;
+            if (!scws_ || scws_->channels() > 0) return out;
             open_listeners_ = scws_->listeners();
             for (const auto& l : open_listeners_) {
                 body.clear();
@@ -662,8 +664,9 @@ cat::Bytes Card::on_terminal_response(const Apdu& a, cat::TimePoint now, std::ui
             scws_->on_opened(open_listeners_[command_index_], &*tr);
             absorb_scws_log();
         }
+        // The channel later send/receive/close steps use by default (not the SCWS's own).
         if (out.type == static_cast<std::uint8_t>(cat::CommandType::OpenChannel) &&
-            tr->result.general < 0x10) {
+            step.command.kind != CommandKind::ScwsOpen && tr->result.general < 0x10) {
             if (const cat::Ctlv* cs = tr->find(cat::Tag::ChannelStatus)) {
                 auto status = cat::ChannelStatus::decode(cs->value);
                 if (status && status->channel_id != 0) last_channel_ = status->channel_id;
