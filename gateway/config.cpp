@@ -15,6 +15,7 @@
 #include <tuple>
 #include <utility>
 
+#include "cat/bytes.hpp"
 #include "cat/text.hpp"
 #include "dmsc_config.h"
 #include "gateway/launcher.hpp"
@@ -431,6 +432,52 @@ void read_application(Section& s, ApplicationConfig& app) {
     s.finish();
 }
 
+void read_dm_server(Section& s, DmServerConfig& server) {
+    const bool has_id = s.string("id", server.id);
+    if (!has_id && s.node("id") == nullptr) {
+        s.error_at_table(
+            "id", "missing; give the server identifier its notifications carry, e.g. id = \"DMSC-Server\"");
+    } else if (has_id && server.id.empty()) {
+        s.error("id", "empty; give the server identifier its notifications carry");
+    }
+    if (!s.string("secret", server.secret) && s.node("secret") == nullptr) {
+        s.error_at_table("secret",
+                         "missing; the digest is checked with it (DM 1.2: the server password, DM 2.0: the "
+                         "server secret)");
+    }
+    s.string("auth_data", server.auth_data);
+    const bool has_nonce = s.string("nonce", server.nonce);
+    std::string nonce_hex;
+    if (s.string("nonce_hex", nonce_hex)) {
+        cat::Bytes bytes;
+        if (has_nonce) {
+            s.error("nonce_hex", "both nonce and nonce_hex are set; keep one");
+        } else if (!cat::from_hex(nonce_hex, bytes)) {
+            s.error("nonce_hex",
+                    toml_quote(nonce_hex) + " is not hex; write the nonce bytes, e.g. \"00000000\"");
+        } else {
+            server.nonce.assign(bytes.begin(), bytes.end());
+        }
+    }
+    s.boolean("drop_bad_digest", server.drop_bad_digest);
+    s.finish();
+}
+
+void check_dm_servers(Context& ctx, const toml::array& array, const std::vector<DmServerConfig>& servers) {
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            if (servers[i].id.empty() || servers[i].id != servers[j].id) continue;
+            const toml::table& entry = *array[i].as_table();
+            const toml::node* id = entry.get("id");
+            ctx.add(id != nullptr ? id->source() : entry.source(), "dm_server[" + std::to_string(i) + "].id",
+                    toml_quote(servers[i].id) + " is already configured by dm_server[" + std::to_string(j) +
+                        "] (line " + std::to_string(array[j].source().begin.line) +
+                        "); keep one entry per server");
+            break;
+        }
+    }
+}
+
 void read_bip(Section& s, BipConfig& bip) {
     s.boolean("allow_remote", bip.allow_remote);
     if (s.string("listen", bip.listen)) {
@@ -732,6 +779,13 @@ ConfigException::ConfigException(std::vector<ConfigError> errors)
     : std::runtime_error(errors.empty() ? std::string("configuration error") : errors.front().to_string()),
       errors_(std::move(errors)) {}
 
+const DmServerConfig* find_dm_server(const Config& config, std::string_view id) {
+    for (const auto& d : config.dm_servers) {
+        if (d.id == id) return &d;
+    }
+    return nullptr;
+}
+
 bool card_link_built(LinkKind link) {
     switch (link) {
         case LinkKind::Pcsc:
@@ -820,7 +874,7 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
     std::error_code abs_ec;
     const fs::path absolute = fs::absolute(source, abs_ec);
     config.path = abs_ec ? source : absolute.lexically_normal().string();
-    Section root(doc, "", ctx, {"daemon", "card", "application", "bip", "debug", "trace", "log", "platform"});
+    Section root(doc, "", ctx, {"daemon", "card", "application", "dm_server", "bip", "debug", "trace", "log", "platform"});
     if (const toml::table* t = sub_table(root, "daemon")) {
         Section s(*t, "daemon", ctx, {"user", "group", "keep_capabilities"});
         read_daemon(s, ctx, config.daemon);
@@ -846,6 +900,22 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
                 config.applications.push_back(std::move(app));
             }
             check_applications(ctx, *array, config.applications);
+        }
+    }
+    if (const toml::node* n = root.node("dm_server")) {
+        const toml::array* array = n->as_array();
+        if (array == nullptr || !array->is_array_of_tables()) {
+            root.error("dm_server", "expected [[dm_server]] entries (an array of tables), found " +
+                                        std::string(type_name(*n)) + "; write each one as [[dm_server]]");
+        } else {
+            for (std::size_t i = 0; i < array->size(); ++i) {
+                DmServerConfig server;
+                Section s(*array->get(i)->as_table(), "dm_server[" + std::to_string(i) + "]", ctx,
+                          {"id", "secret", "auth_data", "nonce", "nonce_hex", "drop_bad_digest"});
+                read_dm_server(s, server);
+                config.dm_servers.push_back(std::move(server));
+            }
+            check_dm_servers(ctx, *array, config.dm_servers);
         }
     }
     if (const toml::table* t = sub_table(root, "bip")) {
@@ -929,6 +999,13 @@ std::string to_toml(const Config& c) {
         o << "deliver = " << toml_quote(a.deliver.to_string()) << "\n";
         o << "launch = " << toml_quote(a.launch) << "\n";
         o << "launch_timeout_ms = " << a.launch_timeout_ms << "\n";
+    }
+    for (const auto& d : c.dm_servers) {
+        // Secrets are not printed: the effective config is shown on terminals and in bug reports.
+        o << "\n[[dm_server]]\n";
+        o << "id = " << toml_quote(d.id) << "\n";
+        o << "# secret, auth_data, nonce: " << (d.secret.empty() ? "secret empty" : "set, not shown") << "\n";
+        o << "drop_bad_digest = " << (d.drop_bad_digest ? "true" : "false") << "\n";
     }
     o << "\n[bip]\n";
     o << "listen = " << toml_quote(c.bip.listen) << "\n";

@@ -114,6 +114,17 @@ struct TraceConfig {
     bool operator==(const TraceConfig&) const = default;
 };
 
+// A DM server whose Package#0 digests the gateway checks (docs/package0.md). Inspection only:
+// delivery is never changed unless `drop_bad_digest` is set.
+struct DmServerConfig {
+    std::string id;                // server identifier, as the notification carries it
+    std::string secret;            // DM 1.2: the server password; DM 2.0: the server secret (AuthNoti/Secret)
+    std::string auth_data;         // DM 2.0: auth-data appended to the digest input (AuthNoti/Data)
+    std::string nonce;             // DM 1.2: the server nonce (bytes of `nonce`, or of `nonce_hex` decoded)
+    bool drop_bad_digest = false;  // do not deliver a notification whose digest is wrong
+    bool operator==(const DmServerConfig&) const = default;
+};
+
 // [platform]: what the device tells the card through PROVIDE LOCAL INFORMATION until a
 // platform event (dmsc-ctl event) says otherwise. "" / empty = not known (answered '20'/'30').
 struct PlatformConfig {
@@ -132,6 +143,7 @@ struct Config {
     DaemonConfig daemon;
     CardConfig card;
     std::vector<ApplicationConfig> applications;
+    std::vector<DmServerConfig> dm_servers;
     BipConfig bip;
     DebugConfig debug;
     TraceConfig trace;
@@ -177,6 +189,9 @@ public:
 private:
     std::vector<ConfigError> errors_;
 };
+
+// The [[dm_server]] entry for a server identifier, or nullptr.
+const DmServerConfig* find_dm_server(const Config& config, std::string_view id);
 
 // Whether this build has the card link (meson options decide which backends are compiled in).
 bool card_link_built(LinkKind link);
