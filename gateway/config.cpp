@@ -18,6 +18,8 @@
 #include "cat/text.hpp"
 #include "dmsc_config.h"
 #include "gateway/sim/scenario.hpp"
+#include "registry/events.hpp"
+#include "registry/local_info.hpp"
 
 namespace dmsc::gateway {
 
@@ -744,6 +746,55 @@ Config default_config() {
     return c;
 }
 
+// [platform] (docs/configuration.md): checked with the same rules as PROVIDE LOCAL
+// INFORMATION and the location-status event use, so a value the card would get wrong is a
+// load error naming the key.
+std::string without_key(const std::string& message) {  // "imei: ..." → "..."
+    const auto at = message.find(": ");
+    return at == std::string::npos ? message : message.substr(at + 2);
+}
+
+void read_platform(Section& s, Context& ctx, PlatformConfig& p) {
+    if (s.string("imei", p.imei) && !p.imei.empty()) {
+        if (auto e = registry::encode_imei(p.imei); !e) s.error("imei", without_key(e.error()));
+    }
+    if (s.string("imeisv", p.imeisv) && !p.imeisv.empty()) {
+        if (auto e = registry::encode_imeisv(p.imeisv); !e) s.error("imeisv", without_key(e.error()));
+    }
+    if (s.string("language", p.language) && !p.language.empty()) {
+        if (!registry::parse_platform_event("language", {{"language", p.language}})) {
+            s.error("language", toml_quote(p.language) + " is not two ISO 639 letters; write e.g. \"en\"");
+        }
+    }
+    if (s.string("access_technology", p.access_technology) && !p.access_technology.empty() &&
+        !registry::access_technology_code(p.access_technology)) {
+        s.error("access_technology", toml_quote(p.access_technology) +
+                                         " is not an access technology; use \"gsm\", \"utran\", "
+                                         "\"e-utran\", \"ng-ran\" ... or a number (TS 102 223 8.61)");
+    }
+    if (const toml::table* t = sub_table(s, "location")) {
+        Section loc(*t, s.key_path("location"), ctx, {"mcc", "mnc", "lac", "tac", "cell_id", "rnc_id", "eci"});
+        registry::EventArguments args{{"state", "normal"}};
+        for (const auto& [k, v] : *t) {
+            if (const auto* str = v.as_string()) {
+                args[std::string(k.str())] = str->get();
+            } else if (const auto* i = v.as_integer()) {
+                args[std::string(k.str())] = std::to_string(i->get());
+            } else {
+                loc.error(k.str(), "expected a string or an integer, found " + std::string(type_name(v)));
+            }
+        }
+        loc.finish();
+        if (auto e = registry::parse_platform_event("location-status", args); !e) {
+            s.error("location", e.error());
+        } else {
+            args.erase("state");
+            p.location = std::move(args);
+        }
+    }
+    s.finish();
+}
+
 ConfigResult parse_config(std::string_view text, const std::string& source) {
     Context ctx;
     ctx.file = source;
@@ -765,7 +816,7 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
     std::error_code abs_ec;
     const fs::path absolute = fs::absolute(source, abs_ec);
     config.path = abs_ec ? source : absolute.lexically_normal().string();
-    Section root(doc, "", ctx, {"daemon", "card", "application", "bip", "debug", "trace", "log"});
+    Section root(doc, "", ctx, {"daemon", "card", "application", "bip", "debug", "trace", "log", "platform"});
     if (const toml::table* t = sub_table(root, "daemon")) {
         Section s(*t, "daemon", ctx, {"user", "group", "keep_capabilities"});
         read_daemon(s, ctx, config.daemon);
@@ -808,6 +859,10 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
     if (const toml::table* t = sub_table(root, "log")) {
         Section s(*t, "log", ctx, {"level", "format", "category"});
         read_log(s, ctx, config.log);
+    }
+    if (const toml::table* t = sub_table(root, "platform")) {
+        Section s(*t, "platform", ctx, {"imei", "imeisv", "language", "access_technology", "location"});
+        read_platform(s, ctx, config.platform);
     }
     root.finish();
 
@@ -887,6 +942,15 @@ std::string to_toml(const Config& c) {
     o << "\n[trace]\n";
     o << "gsmtap = " << toml_quote(c.trace.gsmtap) << "\n";
     o << "pcap = " << toml_quote(c.trace.pcap) << "\n";
+    o << "\n[platform]\n";
+    o << "imei = " << toml_quote(c.platform.imei) << "\n";
+    o << "imeisv = " << toml_quote(c.platform.imeisv) << "\n";
+    o << "language = " << toml_quote(c.platform.language) << "\n";
+    o << "access_technology = " << toml_quote(c.platform.access_technology) << "\n";
+    if (!c.platform.location.empty()) {
+        o << "\n[platform.location]\n";
+        for (const auto& [k, v] : c.platform.location) o << k << " = " << toml_quote(v) << "\n";
+    }
     o << "\n[log]\n";
     o << "level = " << toml_quote(name_of(c.log.level)) << "\n";
     o << "format = " << toml_quote(name_of(c.log.format)) << "\n";

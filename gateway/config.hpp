@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -113,6 +114,19 @@ struct TraceConfig {
     bool operator==(const TraceConfig&) const = default;
 };
 
+// [platform]: what the device tells the card through PROVIDE LOCAL INFORMATION until a
+// platform event (dmsc-ctl event) says otherwise. "" / empty = not known (answered '20'/'30').
+struct PlatformConfig {
+    std::string imei;               // 15 digits
+    std::string imeisv;             // 16 digits
+    std::string language;           // two ISO 639 letters
+    std::string access_technology;  // "gsm", "utran", "e-utran", "ng-ran" ... or a number
+    // [platform.location]: mcc, mnc, lac or tac, cell_id [rnc_id] or eci, as the
+    // location-status event takes them (normal service); kept as text, checked at load.
+    std::map<std::string, std::string> location;
+    bool operator==(const PlatformConfig&) const = default;
+};
+
 struct Config {
     std::string path;  // the file it came from ("" = built-in defaults)
     DaemonConfig daemon;
@@ -122,6 +136,7 @@ struct Config {
     DebugConfig debug;
     TraceConfig trace;
     LogSettings log;
+    PlatformConfig platform;
     bool operator==(const Config&) const = default;
 };
 

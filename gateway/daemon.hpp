@@ -54,6 +54,8 @@ struct Stats {
     std::uint64_t handler_timeouts = 0;
     std::uint64_t completions_ignored = 0;
     std::uint64_t status_polls = 0;
+    std::uint64_t refresh_resets = 0;              // REFRESH UICC reset: card reset by the link
+    std::uint64_t refresh_reinitialisations = 0;   // REFRESH NAA init: TERMINAL PROFILE again
     std::uint64_t cards_ready = 0;
     std::uint64_t cards_gone = 0;
     std::uint64_t reloads = 0;
@@ -134,6 +136,14 @@ public:
     bool complete(std::uint8_t command_number, cat::TerminalResponse response);
     // A STATUS as soon as the card is idle (wake-up).
     void request_status();
+    // SMS-PP data download (TS 102 223 clause 7.1): the ENVELOPE ('D1': device identities
+    // network → UICC, the optional service centre address (8.1 value: TON/NPI + BCD), the
+    // SMS-DELIVER TPDU) is queued and tracked: envelope_result(id) says what the card
+    // answered. nullopt when refused (no card, queue full, longer than 255 bytes).
+    std::optional<cat::EnvelopeId> sms_pp_download(cat::Bytes address, cat::Bytes tpdu);
+    // A tracked ENVELOPE (SMS-PP): {"envelope", "kind", "state": queued|busy|done|failed,
+    // "sw", "data", "reason", "busy_retries"}; null when unknown (the last 64 are kept).
+    nlohmann::json envelope_result(cat::EnvelopeId id) const;
 
     ObserverId add_apdu_observer(ApduObserver observer);
     ObserverId add_session_observer(SessionObserver observer);
@@ -224,6 +234,17 @@ private:
 
     cat::EnvelopeId next_envelope_id_ = 1;
     std::map<cat::EnvelopeId, std::string> envelope_kinds_;
+    // ENVELOPEs whose outcome a caller asks for later (SMS-PP data download), oldest first.
+    struct TrackedEnvelope {
+        std::string kind;
+        std::string state = "queued";  // queued | busy | done | failed
+        std::optional<cat::StatusWord> sw;
+        cat::Bytes data;
+        std::string reason;
+        std::uint64_t busy_retries = 0;
+    };
+    std::map<cat::EnvelopeId, TrackedEnvelope> tracked_;
+    std::vector<cat::EnvelopeId> tracked_order_;
 
     ObserverId next_observer_ = 1;
     Observers<ApduObserver> apdu_observers_;

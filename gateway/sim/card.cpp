@@ -155,6 +155,7 @@ void Card::restart_run(cat::TimePoint now) {
     commands_.clear();
     command_index_ = 0;
     cursor_ = 0;
+    passes_ = 0;
     arm_current(now);
 }
 
@@ -299,6 +300,8 @@ void Card::step_done(cat::TimePoint now) {
     if (cursor_ >= scenario_.steps.size()) {
         ++runs_completed_;
         note("scenario \"" + scenario_.name + "\" complete");
+        // [scenario] repeat: start over at step 1 within the same card session.
+        if (++passes_ < scenario_.repeat) cursor_ = 0;
     }
     arm_current(now);
 }

@@ -113,6 +113,7 @@ private:
     std::vector<LogEntry> log_;
     std::vector<std::string> failures_;
     std::size_t runs_completed_ = 0;
+    std::size_t passes_ = 0;  // runs completed since power-on (Scenario::repeat)
 
     // Card session state (cleared at power-on).
     cat::Bytes profile_;

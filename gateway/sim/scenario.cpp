@@ -757,8 +757,10 @@ Scenario parse_table(const Parser& p, const toml::table& root) {
     if (auto n = root.get("scenario")) {
         auto t = n->as_table();
         if (!t) p.fail(*n, "scenario", "expected a table [scenario]");
-        p.check_keys(*t, "scenario.", {"name", "description"});
+        p.check_keys(*t, "scenario.", {"name", "description", "repeat"});
         if (auto x = t->get("name")) s.name = p.get_string(*x, "scenario.name");
+        if (auto x = t->get("repeat"))
+            s.repeat = static_cast<std::size_t>(p.get_int(*x, "scenario.repeat", 1, 10'000'000));
         if (auto x = t->get("description")) (void)p.get_string(*x, "scenario.description");
     }
     if (auto n = root.get("card")) {

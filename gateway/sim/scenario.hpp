@@ -159,8 +159,9 @@ struct ScwsSettings {
 };
 
 struct Scenario {
-    std::string name;    // [scenario] name, or the file name
-    std::string source;  // file name for messages
+    std::string name;        // [scenario] name, or the file name
+    std::string source;      // file name for messages
+    std::size_t repeat = 1;  // [scenario] repeat: passes over the steps per card session
     CardSettings card;
     ScwsSettings scws;
     std::vector<ProfileRequirement> profile_requires;

@@ -51,3 +51,8 @@ dm20 = (bytes.fromhex('2300' '1004') + b'dms1' + bytes.fromhex('10020100' '10020
 headers = b'application/vnd.syncml.notification\0' + bytes.fromhex('AF87')
 (out / 'p0-push-dm12').write_bytes(bytes([0x00, 0x06, len(headers)]) + headers + dm12)
 print(f'{len(seen)} vectors written to {out}')
+# fuzz_eem: byte 0 picks the transfer size, then an EEM stream (zero-length, sentinel data,
+# CRC data for "123456789", echo, tickle, response hint).
+(out / 'eem1').write_bytes(bytes.fromhex('07' '0000' '0700010203DEADBEEF' '0D40313233343536373839' '2639F4CB'
+                                         '0380AABBCC' '00A8' '2399'))
+(out / 'eem2').write_bytes(bytes.fromhex('01' '0200AABB' '00B0' '0540' + '11' * 5))

@@ -297,6 +297,27 @@ TEST_CASE("Card: the default scenario against cat::Session passes end to end") {
     CHECK(t.card.applications()[0].port == 1100);
 }
 
+TEST_CASE("Card: [scenario] repeat runs the steps again in the same card session") {
+    auto s = parse_scenario(
+        std::string("[scenario]\nrepeat = 3\n") +
+            std::string(default_scenario_text()).substr(std::string(default_scenario_text()).find("[card]")),
+        "repeat.toml");
+    CHECK(s.repeat == 3);
+    Terminal t(std::move(s));
+    t.pump();
+    t.envelope(registration(1100));  // three passes: events, open, send, close each
+    const std::vector<std::uint8_t> pass{0x05, 0x40, 0x43, 0x41};
+    std::vector<std::uint8_t> three;
+    for (int i = 0; i < 3; ++i) three.insert(three.end(), pass.begin(), pass.end());
+    CHECK(t.answered == three);
+    CHECK(t.sent.size() == 3);
+    const auto v = t.card.verdict();
+    CHECK_MESSAGE(v.passed, v.describe());
+    CHECK(v.runs_completed == 3);
+    CHECK(parse_error("[scenario]\nrepeat = 0\n[[step]]\non = \"profile\"\n")
+              .find("bad.toml:2: scenario.repeat") != std::string::npos);
+}
+
 TEST_CASE("Card: a wrong TERMINAL RESPONSE fails the verdict and names the step") {
     Terminal t(default_scenario());
     t.pump();
