@@ -831,7 +831,8 @@ void read_platform(Section& s, Context& ctx, PlatformConfig& p) {
                                          "\"e-utran\", \"ng-ran\" ... or a number (TS 102 223 8.61)");
     }
     if (const toml::table* t = sub_table(s, "location")) {
-        Section loc(*t, s.key_path("location"), ctx, {"mcc", "mnc", "lac", "tac", "cell_id", "rnc_id", "eci"});
+        Section loc(*t, s.key_path("location"), ctx,
+                    {"mcc", "mnc", "lac", "tac", "cell_id", "rnc_id", "eci"});
         registry::EventArguments args{{"state", "normal"}};
         for (const auto& [k, v] : *t) {
             if (const auto* str = v.as_string()) {

@@ -103,7 +103,8 @@ void apply_platform(registry::PlatformInfo& info, const PlatformConfig& p) {
     info.imei = p.imei;
     info.imeisv = p.imeisv;
     if (!p.language.empty()) info.language = p.language;
-    if (!p.access_technology.empty()) info.access_technology = registry::access_technology_code(p.access_technology);
+    if (!p.access_technology.empty())
+        info.access_technology = registry::access_technology_code(p.access_technology);
     if (!p.location.empty()) {
         registry::EventArguments args(p.location.begin(), p.location.end());
         args["state"] = "normal";
@@ -440,7 +441,8 @@ bool Daemon::reload_from(const std::string& path) {
     if (apps.value())
         log_info(LogCategory::Config, "applications changed; registering them with the card again");
     if (next.platform != config_.platform) {
-        log_info(LogCategory::Config, "[platform] changed; PROVIDE LOCAL INFORMATION answers from the new values");
+        log_info(LogCategory::Config,
+                 "[platform] changed; PROVIDE LOCAL INFORMATION answers from the new values");
         apply_platform(registry_->platform(), next.platform);
     }
     Config before = std::move(config_);
@@ -530,8 +532,10 @@ std::optional<cat::EnvelopeId> Daemon::queue_envelope(cat::Bytes ber) {
     ++stats_.envelopes_queued[kind];
     // bip/ queues its Data available / Channel status Event downloads here (after its own
     // check of the card's event list): the `events` counts include them.
-    if (auto env = cat::decode_envelope(ber_copy); env && env->tag == static_cast<std::uint8_t>(cat::BerTag::EventDownload)) {
-        if (const auto event = env->event()) registry_->event_queued_elsewhere(static_cast<cat::EventType>(*event));
+    if (auto env = cat::decode_envelope(ber_copy);
+        env && env->tag == static_cast<std::uint8_t>(cat::BerTag::EventDownload)) {
+        if (const auto event = env->event())
+            registry_->event_queued_elsewhere(static_cast<cat::EventType>(*event));
     }
     log_debug(LogCategory::Cat, "ENVELOPE #", id, " ", kind, " queued");
     envelope_kinds_[id] = std::move(kind);
@@ -567,9 +571,12 @@ nlohmann::json Daemon::envelope_result(cat::EnvelopeId id) const {
     const auto it = tracked_.find(id);
     if (it == tracked_.end()) return nullptr;
     const TrackedEnvelope& t = it->second;
-    nlohmann::json j = {{"envelope", id},     {"kind", t.kind},
-                        {"state", t.state},   {"sw", sw_json(t.sw)},
-                        {"data", cat::to_hex(t.data)}, {"busy_retries", t.busy_retries}};
+    nlohmann::json j = {{"envelope", id},
+                        {"kind", t.kind},
+                        {"state", t.state},
+                        {"sw", sw_json(t.sw)},
+                        {"data", cat::to_hex(t.data)},
+                        {"busy_retries", t.busy_retries}};
     if (!t.reason.empty()) j["reason"] = t.reason;
     return j;
 }
@@ -988,7 +995,8 @@ void Daemon::handle_event(const cat::SessionEvent& event) {
     std::visit(
         Overloaded{
             [&](const cat::ProfileDownloaded& e) {
-                log_info(LogCategory::Cat, e.reinitialisation ? "TERMINAL PROFILE sent again (" : "TERMINAL PROFILE sent (",
+                log_info(LogCategory::Cat,
+                         e.reinitialisation ? "TERMINAL PROFILE sent again (" : "TERMINAL PROFILE sent (",
                          cat::to_hex(terminal_profile_), "): ", cat::describe_sw(e.sw.sw1, e.sw.sw2));
                 // After a REFRESH's re-initialisation the Terminal Applications go again
                 // (clause 7: registration follows the profile download).

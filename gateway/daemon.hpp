@@ -54,8 +54,8 @@ struct Stats {
     std::uint64_t handler_timeouts = 0;
     std::uint64_t completions_ignored = 0;
     std::uint64_t status_polls = 0;
-    std::uint64_t refresh_resets = 0;              // REFRESH UICC reset: card reset by the link
-    std::uint64_t refresh_reinitialisations = 0;   // REFRESH NAA init: TERMINAL PROFILE again
+    std::uint64_t refresh_resets = 0;             // REFRESH UICC reset: card reset by the link
+    std::uint64_t refresh_reinitialisations = 0;  // REFRESH NAA init: TERMINAL PROFILE again
     std::uint64_t cards_ready = 0;
     std::uint64_t cards_gone = 0;
     std::uint64_t reloads = 0;
