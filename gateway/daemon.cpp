@@ -22,6 +22,7 @@
 #include "dmsc_config.h"
 #include "gateway/bip_sockets.hpp"
 #include "gateway/debug_server.hpp"
+#include "gateway/eem_service.hpp"
 #include "gateway/features.hpp"
 #include "gateway/sim/sim_link.hpp"
 #include "registry/events.hpp"
@@ -241,6 +242,16 @@ void Daemon::start() {
     start_traces();
     start_debug_socket();
     start_card_link();
+    if (config_.eem.enabled) {
+        eem_ = std::make_unique<EemService>(io_, config_.eem);
+        eem_->start();
+    }
+    add_status_provider("interfaces", [this] {
+        return nlohmann::json{{"apdu",
+                               {{"link", link_ ? link_->name() : std::string(name_of(config_.card.link))},
+                                {"state", name_of(card_state_)}}},
+                              {"eem", eem_ ? eem_->status_json() : nlohmann::json{{"enabled", false}}}};
+    });
     log_info(LogCategory::Card, "waiting for a card (", link_->name(),
              config_.card.reader.empty() ? std::string() : ", reader \"" + config_.card.reader + "\"", ")");
 }
@@ -316,6 +327,7 @@ void Daemon::stop() {
         log_info(LogCategory::Card, "card powered down");
     }
     card_state_ = CardState::Absent;
+    if (eem_) eem_->stop();  // TAP removed, localuicc line gone
     if (debug_server_) debug_server_->stop();
     io_.stop();
     log_info(LogCategory::Daemon, "stopped");
@@ -945,7 +957,7 @@ nlohmann::json Daemon::status_json() const {
                    {"awaiting_handler", session_->awaiting_handler()},
                    {"queued_envelopes", session_->queued_envelopes()}};
     }
-    return {
+    json out = {
         {"version", DMSC_VERSION},
         {"config", config_.path},
         {"uptime_s", uptime.count()},
@@ -961,6 +973,12 @@ nlohmann::json Daemon::status_json() const {
           {"cards_ready", stats_.cards_ready},
           {"cards_gone", stats_.cards_gone}}},
     };
+    for (const auto& [key, provider] : status_providers_) out[key] = provider();
+    return out;
+}
+
+void Daemon::add_status_provider(std::string key, std::function<nlohmann::json()> provider) {
+    status_providers_[std::move(key)] = std::move(provider);
 }
 
 nlohmann::json Daemon::stats_json() const {

@@ -412,3 +412,27 @@ TEST_CASE("Config reload: a broken file keeps the running configuration; restart
     CHECK(daemon.stats().reloads == 1);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("Config: [eem] keys, defaults and errors") {
+    ConfigResult r = parse("");
+    REQUIRE(r.ok());
+    CHECK_FALSE(r.config->eem.enabled);
+    CHECK(r.config->eem.tap == "uicc0");
+    CHECK(r.config->eem.hostname == "localuicc");
+    r = parse(
+        "[eem]\nenabled = true\ntap = \"card0\"\naddress = \"10.9.0.1/29\"\nuicc_address = \"10.9.0.2\"\n"
+        "mtu = 1400\npipe = \"unix:/run/usbsim.sock\"\nhosts_file = \"\"\ncrc = false\n");
+    REQUIRE(r.ok());
+    CHECK(r.config->eem.enabled);
+    CHECK(r.config->eem.tap == "card0");
+    CHECK(r.config->eem.address == "10.9.0.1/29");
+    CHECK(r.config->eem.mtu == 1400);
+    CHECK(r.config->eem.pipe == "unix:/run/usbsim.sock");
+    CHECK(r.config->eem.hosts_file.empty());
+    CHECK_FALSE(r.config->eem.crc);
+    check_error("[eem]\naddress = \"10.9.0.300/30\"\n", 2, "eem.address", "is not an IPv4 address");
+    check_error("[eem]\naddress = \"10.9.0.1/31\"\n", 2, "eem.address", "prefix of 30 or shorter");
+    check_error("[eem]\ntap = \"a/b\"\n", 2, "eem.tap", "is not an interface name");
+    check_error("[eem]\npipe = \"tcp:1\"\n", 2, "eem.pipe", "use \"usb\" or \"unix:/absolute/path\"");
+    check_error("[eem]\nmtu = 100\n", 2, "eem.mtu", "");
+}
