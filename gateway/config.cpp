@@ -323,7 +323,7 @@ void read_card(Section& s, Context& ctx, CardConfig& card) {
         s.error("link", toml_quote(name_of(card.link)) +
                             " is not built into this dmsc-gatewayd; use \"sim\"" +
                             (card_link_built(LinkKind::Pcsc) ? " or \"pcsc\"" : "") +
-                            (card.link == LinkKind::Iccd ? " (the USB ICCD link is not written yet)"
+                            (card.link == LinkKind::Iccd ? " (rebuild with libusb-1.0: meson -Dusb=enabled)"
                                                          : " or rebuild with it enabled"));
     }
     if (!card.scenario.empty()) {
@@ -717,7 +717,7 @@ bool card_link_built(LinkKind link) {
         case LinkKind::Pcsc:
             return DMSC_HAVE_PCSC != 0;
         case LinkKind::Iccd:
-            return false;  // USB ICCD link: not written yet
+            return DMSC_HAVE_USB != 0;  // gateway/iccd_link.cpp (libusb-1.0)
         case LinkKind::Sim:
             return true;  // always built (libcamera-style virtual backend)
     }

@@ -23,6 +23,9 @@
 #include "gateway/bip_sockets.hpp"
 #include "gateway/debug_server.hpp"
 #include "gateway/eem_service.hpp"
+#if DMSC_HAVE_USB
+#include "gateway/iccd_link.hpp"
+#endif
 #include "gateway/features.hpp"
 #include "gateway/sim/sim_link.hpp"
 #include "registry/events.hpp"
@@ -183,11 +186,19 @@ std::unique_ptr<CardLink> make_card_link(boost::asio::io_context& io, const Conf
             throw std::runtime_error("card.link = \"pcsc\": this dmsc-gatewayd was built without PC/SC");
 #endif
         }
-        case LinkKind::Iccd:
+        case LinkKind::Iccd: {
+#if DMSC_HAVE_USB
+            IccdOptions o;
+            o.usb = config.card.usb;
+            o.log = [](const std::string& message) { log_info(LogCategory::Card, message); };
+            return make_iccd_link(io, std::move(o));
+#else
             break;
+#endif
+        }
     }
     throw std::runtime_error(
-        "card.link = \"iccd\": the USB ICCD link is not built yet; use \"pcsc\" or \"sim\"");
+        "card.link = \"iccd\": this dmsc-gatewayd was built without libusb-1.0; use \"pcsc\" or \"sim\"");
 }
 
 Daemon::Daemon(Config config, Options options)
