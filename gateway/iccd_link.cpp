@@ -150,6 +150,9 @@ using iccd::ByteView;
 constexpr unsigned kControlTimeoutMs = 5000;
 constexpr unsigned kBulkReadTimeoutMs = 30000;  // per read; a time extension starts a new read
 constexpr std::size_t kMaxResponse = 65538;     // extended APDU data + SW1 SW2
+// Linux usbdevfs refuses control transfers with more than 4096 data bytes; longer ICCD B
+// answers come chained (bResponseType 01/03/02).
+constexpr std::uint16_t kControlChunk = 4096;
 
 class IccdLink final : public CardLink {
 public:
@@ -324,6 +327,14 @@ private:
         }
         libusb_set_auto_detach_kernel_driver(h, 1);
         r = libusb_claim_interface(h, found->number);
+        if (r == LIBUSB_ERROR_OTHER || r == LIBUSB_ERROR_NOT_SUPPORTED) {
+            // Auto-detach uses USBDEVFS_DISCONNECT_CLAIM; where that ioctl is missing (old
+            // kernels, emulated usbdevfs) detach explicitly, then claim plainly.
+            libusb_set_auto_detach_kernel_driver(h, 0);
+            if (libusb_kernel_driver_active(h, found->number) == 1)
+                libusb_detach_kernel_driver(h, found->number);
+            r = libusb_claim_interface(h, found->number);
+        }
         if (r != 0) {
             warn(std::string("USB device ") + where + ": claim interface " + std::to_string(found->number) +
                  ": " + usb_error(r));
@@ -417,16 +428,29 @@ private:
             ccid_read(seq, want, done);
         });
     }
-    void ccid_read(std::uint8_t seq, std::uint8_t want, CcidDone done) {
-        bulk(iface_.bulk_in, {}, kCcidHeaderPlus, [this, seq, want, done](int st, ByteView in) {
+    // Reads one RDR_to_PC message: bulk IN transfers of at most kBulkChunk bytes (one URB
+    // each) until dwLength is complete; a message may span transfers.
+    void ccid_read(std::uint8_t seq, std::uint8_t want, CcidDone done, Bytes partial = {}) {
+        bulk(iface_.bulk_in, {}, kBulkChunk, [this, seq, want, done, partial](int st, ByteView in) mutable {
             if (st != LIBUSB_TRANSFER_COMPLETED) return done(false, {}, "bulk IN: " + transfer_status(st));
+            partial.insert(partial.end(), in.begin(), in.end());
+            const std::size_t total = iccd::ccid_message_length(partial);
+            if (total == 0 || partial.size() < total) {
+                if (in.empty() || partial.size() > iccd::kCcidHeader + kMaxResponse)
+                    return done(false, {},
+                                "CCID reply cut short after " + std::to_string(partial.size()) + " bytes");
+                return ccid_read(seq, want, done, std::move(partial));
+            }
             std::string why;
-            auto r = iccd::parse_ccid_reply(in, why);
+            auto r = iccd::parse_ccid_reply(partial, why);
             if (!r) return done(false, {}, why);
             const auto step = iccd::ccid_step(*r, want, 0, seq);
             switch (step.kind) {
                 case iccd::CcidStep::Wait:
                     ++time_extensions_;
+                    if (callbacks_.warning && time_extensions_ % 100 == 0)
+                        info("the card asked for " + std::to_string(time_extensions_) +
+                             " time extensions so far");
                     return ccid_read(seq, want, done);  // the card asked for more time
                 case iccd::CcidStep::Done:
                     return done(true, *r, {});
@@ -436,7 +460,7 @@ private:
             }
         });
     }
-    static constexpr int kCcidHeaderPlus = static_cast<int>(iccd::kCcidHeader + kMaxResponse);
+    static constexpr int kBulkChunk = 16384;  // libusb's largest single-URB bulk transfer
 
     // ---- ICCD version A: poll GET_ICC_STATUS while busy, then DATA_BLOCK ----
     void a_wait_ready(std::function<void()> next) {
@@ -455,7 +479,7 @@ private:
         });
     }
     void a_read_data() {
-        control(iccd::iccd_data_block(iface_.number, 261), [this](int st, ByteView d) {
+        control(iccd::iccd_data_block(iface_.number, kControlChunk), [this](int st, ByteView d) {
             if (st != LIBUSB_TRANSFER_COMPLETED) return finish_error("DATA_BLOCK: " + transfer_status(st));
             finish_ok(Bytes(d.begin(), d.end()));
         });
@@ -463,39 +487,40 @@ private:
 
     // ---- ICCD version B: DATA_BLOCK with polling (time extension) and chaining ----
     void b_read_data(std::function<void(const Bytes&)> done, bool powering = false) {
-        control(iccd::iccd_data_block(iface_.number, 0xFFFF), [this, done, powering](int st, ByteView d) {
-            auto fail = [&](const std::string& why) {
-                if (powering)
-                    power_failed(why);
-                else
-                    finish_error(why);
-            };
-            if (st != LIBUSB_TRANSFER_COMPLETED) return fail("DATA_BLOCK: " + transfer_status(st));
-            std::string why;
-            auto blk = iccd::parse_data_block_b(d, why);
-            if (!blk) return fail(why);
-            switch (blk->kind) {
-                case iccd::DataBlockB::Polling:
-                    ++time_extensions_;
-                    return after(std::chrono::milliseconds(10 * std::max<unsigned>(1, blk->delay_10ms)),
-                                 [this, done, powering] { b_read_data(done, powering); });
-                case iccd::DataBlockB::Status:
-                    return fail("status information: " + iccd::ccid_error_name(blk->error));
-                case iccd::DataBlockB::Empty:
-                    return b_read_data(done, powering);
-                case iccd::DataBlockB::Begins:
-                case iccd::DataBlockB::Continues:
-                    response_.insert(response_.end(), blk->data.begin(), blk->data.end());
-                    return b_read_data(done, powering);
-                case iccd::DataBlockB::Complete:
-                case iccd::DataBlockB::Ends: {
-                    response_.insert(response_.end(), blk->data.begin(), blk->data.end());
-                    Bytes all = std::move(response_);
-                    response_.clear();
-                    return done(all);
+        control(
+            iccd::iccd_data_block(iface_.number, kControlChunk), [this, done, powering](int st, ByteView d) {
+                auto fail = [&](const std::string& why) {
+                    if (powering)
+                        power_failed(why);
+                    else
+                        finish_error(why);
+                };
+                if (st != LIBUSB_TRANSFER_COMPLETED) return fail("DATA_BLOCK: " + transfer_status(st));
+                std::string why;
+                auto blk = iccd::parse_data_block_b(d, why);
+                if (!blk) return fail(why);
+                switch (blk->kind) {
+                    case iccd::DataBlockB::Polling:
+                        ++time_extensions_;
+                        return after(std::chrono::milliseconds(10 * std::max<unsigned>(1, blk->delay_10ms)),
+                                     [this, done, powering] { b_read_data(done, powering); });
+                    case iccd::DataBlockB::Status:
+                        return fail("status information: " + iccd::ccid_error_name(blk->error));
+                    case iccd::DataBlockB::Empty:
+                        return b_read_data(done, powering);
+                    case iccd::DataBlockB::Begins:
+                    case iccd::DataBlockB::Continues:
+                        response_.insert(response_.end(), blk->data.begin(), blk->data.end());
+                        return b_read_data(done, powering);
+                    case iccd::DataBlockB::Complete:
+                    case iccd::DataBlockB::Ends: {
+                        response_.insert(response_.end(), blk->data.begin(), blk->data.end());
+                        Bytes all = std::move(response_);
+                        response_.clear();
+                        return done(all);
+                    }
                 }
-            }
-        });
+            });
     }
 
     // ---- completion ----
@@ -559,7 +584,10 @@ private:
             return;
         }
         in_flight_.insert(t);
-        loop_->handle_events();  // re-arms libusb's timeout on the Asio timer
+        // Re-arm libusb's timeout on the Asio timer, outside any libusb callback we may be in.
+        boost::asio::post(io_, [this, alive = alive_] {
+            if (*alive && loop_) loop_->handle_events();
+        });
     }
     void bulk(std::uint8_t ep, Bytes out, int in_length, XferDone done) {
         auto* x = new Xfer{this, std::move(done), {}, false};

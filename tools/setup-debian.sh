@@ -13,6 +13,8 @@ packages=(
   pcscd vsmartcard-vpcd iproute2 openssl
   # trace tests: Wireshark's dissectors decode our GSMTAP/pcap traces
   tshark
+  # USB ICCD link test: the real libusb code against an emulated usbdevfs device
+  umockdev libumockdev-dev
 )
 missing=()
 for p in "${packages[@]}"; do
