@@ -24,6 +24,10 @@
 #include "dmsc_config.h"
 #include "gateway/bip_sockets.hpp"
 #include "gateway/debug_server.hpp"
+#include "gateway/eem_service.hpp"
+#if DMSC_HAVE_USB
+#include "gateway/iccd_link.hpp"
+#endif
 #include "gateway/features.hpp"
 #include "gateway/sim/sim_link.hpp"
 #include "registry/events.hpp"
@@ -203,11 +207,19 @@ std::unique_ptr<CardLink> make_card_link(boost::asio::io_context& io, const Conf
             throw std::runtime_error("card.link = \"pcsc\": this dmsc-gatewayd was built without PC/SC");
 #endif
         }
-        case LinkKind::Iccd:
+        case LinkKind::Iccd: {
+#if DMSC_HAVE_USB
+            IccdOptions o;
+            o.usb = config.card.usb;
+            o.log = [](const std::string& message) { log_info(LogCategory::Card, message); };
+            return make_iccd_link(io, std::move(o));
+#else
             break;
+#endif
+        }
     }
     throw std::runtime_error(
-        "card.link = \"iccd\": the USB ICCD link is not built yet; use \"pcsc\" or \"sim\"");
+        "card.link = \"iccd\": this dmsc-gatewayd was built without libusb-1.0; use \"pcsc\" or \"sim\"");
 }
 
 Daemon::Daemon(Config config, Options options)
@@ -265,6 +277,16 @@ void Daemon::start() {
     start_debug_socket();
     open_privileged_then_drop();
     start_card_link();
+    if (config_.eem.enabled) {
+        eem_ = std::make_unique<EemService>(io_, config_.eem);
+        eem_->start();
+    }
+    add_status_provider("interfaces", [this] {
+        return nlohmann::json{{"apdu",
+                               {{"link", link_ ? link_->name() : std::string(name_of(config_.card.link))},
+                                {"state", name_of(card_state_)}}},
+                              {"eem", eem_ ? eem_->status_json() : nlohmann::json{{"enabled", false}}}};
+    });
     log_info(LogCategory::Card, "waiting for a card (", link_->name(),
              config_.card.reader.empty() ? std::string() : ", reader \"" + config_.card.reader + "\"", ")");
 }
@@ -375,6 +397,7 @@ void Daemon::stop() {
         log_info(LogCategory::Card, "card powered down");
     }
     card_state_ = CardState::Absent;
+    if (eem_) eem_->stop();  // TAP removed, localuicc line gone
     if (debug_server_) debug_server_->stop();
     io_.stop();
     log_info(LogCategory::Daemon, "stopped");
@@ -1128,7 +1151,7 @@ nlohmann::json Daemon::status_json() const {
                    {"awaiting_handler", session_->awaiting_handler()},
                    {"queued_envelopes", session_->queued_envelopes()}};
     }
-    return {
+    json out = {
         {"version", DMSC_VERSION},
         {"config", config_.path},
         {"uptime_s", uptime.count()},
@@ -1144,6 +1167,12 @@ nlohmann::json Daemon::status_json() const {
           {"cards_ready", stats_.cards_ready},
           {"cards_gone", stats_.cards_gone}}},
     };
+    for (const auto& [key, provider] : status_providers_) out[key] = provider();
+    return out;
+}
+
+void Daemon::add_status_provider(std::string key, std::function<nlohmann::json()> provider) {
+    status_providers_[std::move(key)] = std::move(provider);
 }
 
 nlohmann::json Daemon::stats_json() const {

@@ -31,6 +31,8 @@
 
 namespace dmsc::gateway {
 
+class EemService;
+
 class DebugServer;
 class BipSockets;
 
@@ -166,6 +168,8 @@ public:
     // Debug socket data (PRODUCT.md "Debug socket"); the server adds {"ok": true}.
     nlohmann::json status_json() const;
     nlohmann::json stats_json() const;
+    // Adds status_json()[key] = provider() (USB interfaces, EEM counters...).
+    void add_status_provider(std::string key, std::function<nlohmann::json()> provider);
 
 private:
     template <class F>
@@ -254,6 +258,9 @@ private:
     Observers<std::function<void(const std::string&)>> gone_observers_;
     Observers<ReloadObserver> reload_observers_;
     Observers<std::function<void()>> stop_observers_;
+
+    std::map<std::string, std::function<nlohmann::json()>> status_providers_;
+    std::unique_ptr<EemService> eem_;  // [eem] enabled: TAP + EEM bridge (docs/usb.md)
 
     Stats stats_;
     std::chrono::steady_clock::time_point started_at_;
