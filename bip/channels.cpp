@@ -185,6 +185,7 @@ Effects Channels::open_channel(const cat::ProactiveCommand& cmd, const cat::Open
         c.state = ChannelState::Idle;
         fx.response = cat::open_channel_response(cmd.details, general, c.status(), oc.bearer, c.buffer_size);
     }
+    closed_by_card_[c.id - 1] = false;
     slots_[c.id - 1] = std::move(c);
     return fx;
 }
@@ -194,7 +195,7 @@ Effects Channels::close_channel(const cat::ProactiveCommand& cmd, const cat::Clo
     Effects fx;
     Channel* c = find(cc.channel_id);
     if (!c) {
-        fx.response = cat::bip_error(cmd.details, BipCause::ChannelIdentifierNotValid);
+        fx.response = cat::bip_error(cmd.details, missing_channel_cause(cc.channel_id));
         return fx;
     }
     if (c->state == ChannelState::AwaitingApp) fx.actions.emplace_back(CancelTimer{c->id});
@@ -210,7 +211,9 @@ Effects Channels::close_channel(const cat::ProactiveCommand& cmd, const cat::Clo
         // Bit 1 = 0 (UICC server mode: TCP in CLOSED state, the port is freed) and every other
         // mode: the channel is closed and its identifier released.
         if (has_connection(c->state)) fx.actions.emplace_back(Close{c->id});
+        const auto id = c->id;
         release(*c, fx);
+        closed_by_card_[id - 1] = true;
     }
     fx.response = cat::make_response(cmd.details, GeneralResult::Success);
     return fx;
@@ -221,7 +224,7 @@ Effects Channels::send_data(const cat::ProactiveCommand& cmd, const cat::SendDat
     Effects fx;
     Channel* c = find(sd.channel_id);
     if (!c) {
-        fx.response = cat::bip_error(cmd.details, BipCause::ChannelIdentifierNotValid);
+        fx.response = cat::bip_error(cmd.details, missing_channel_cause(sd.channel_id));
         return fx;
     }
     if (c->state == ChannelState::Dropped) {
@@ -276,7 +279,7 @@ Effects Channels::receive_data(const cat::ProactiveCommand& cmd, const cat::Rece
     Effects fx;
     Channel* c = find(rd.channel_id);
     if (!c) {
-        fx.response = cat::bip_error(cmd.details, BipCause::ChannelIdentifierNotValid);
+        fx.response = cat::bip_error(cmd.details, missing_channel_cause(rd.channel_id));
         return fx;
     }
     if (c->rx.empty() && c->state == ChannelState::Dropped) {
@@ -525,6 +528,7 @@ Effects Channels::on_command_timed_out() {
 Effects Channels::card_removed() {
     Effects fx;
     pending_.reset();
+    closed_by_card_.fill(false);
     for (auto& s : slots_) {
         if (!s) continue;
         if (s->state == ChannelState::AwaitingApp) fx.actions.emplace_back(CancelTimer{s->id});
@@ -564,6 +568,14 @@ std::size_t Channels::open_channels() const {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+// A channel the card closed itself with CLOSE CHANNEL is "closed" ('02', TS 31.124 / TS 102 384
+// CLOSE CHANNEL sequence 1.3) until its identifier is used again; an identifier that was never
+// open, or is beyond max_channels, is "not valid" ('03', sequence 1.2).
+BipCause Channels::missing_channel_cause(ChannelId id) const {
+    if (id >= 1 && id <= config_.max_channels && closed_by_card_[id - 1]) return BipCause::ChannelClosed;
+    return BipCause::ChannelIdentifierNotValid;
+}
 
 Channel* Channels::find(ChannelId id) {
     return const_cast<Channel*>(std::as_const(*this).channel(id));

@@ -109,6 +109,7 @@ private:
     Effects get_channel_status(const cat::ProactiveCommand& cmd);
 
     Channel* find(ChannelId id);
+    cat::BipCause missing_channel_cause(ChannelId id) const;
     std::optional<ChannelId> free_id() const;
     bool port_in_use(std::uint16_t port, ChannelId except) const;
     // Frees the slot; StopListening when it was the last channel on a UICC server mode port.
@@ -130,6 +131,7 @@ private:
     EventRegistered event_registered_;
     std::array<std::optional<Channel>, kMaxChannels> slots_;
     std::optional<PendingCommand> pending_;
+    std::array<bool, kMaxChannels> closed_by_card_{};  // freed by CLOSE CHANNEL, not reused yet
 };
 
 }  // namespace dmsc::bip

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -91,7 +92,18 @@ struct DebugConfig {
     std::string socket = "/run/dmsc-gateway/ctl.sock";  // "" = no debug socket
     std::string group;                                  // "" = the daemon's own group
     std::uint32_t mode = 0660;
+    std::uint32_t max_clients = 16;            // connections at once; one more is refused
+    std::uint32_t max_line_bytes = 64 * 1024;  // a longer request line is refused, then closed
     bool operator==(const DebugConfig&) const = default;
+};
+
+// [daemon]: who the daemon runs as after opening what needs root (docs/operations.md).
+struct DaemonConfig {
+    std::string user;   // "" = keep the identity it was started with
+    std::string group;  // "" = the user's primary group
+    // Capabilities kept across the switch to `user`: "CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE".
+    std::vector<std::string> keep_capabilities;
+    bool operator==(const DaemonConfig&) const = default;
 };
 
 struct TraceConfig {
@@ -102,14 +114,29 @@ struct TraceConfig {
     bool operator==(const TraceConfig&) const = default;
 };
 
+// [platform]: what the device tells the card through PROVIDE LOCAL INFORMATION until a
+// platform event (dmsc-ctl event) says otherwise. "" / empty = not known (answered '20'/'30').
+struct PlatformConfig {
+    std::string imei;               // 15 digits
+    std::string imeisv;             // 16 digits
+    std::string language;           // two ISO 639 letters
+    std::string access_technology;  // "gsm", "utran", "e-utran", "ng-ran" ... or a number
+    // [platform.location]: mcc, mnc, lac or tac, cell_id [rnc_id] or eci, as the
+    // location-status event takes them (normal service); kept as text, checked at load.
+    std::map<std::string, std::string> location;
+    bool operator==(const PlatformConfig&) const = default;
+};
+
 struct Config {
     std::string path;  // the file it came from ("" = built-in defaults)
+    DaemonConfig daemon;
     CardConfig card;
     std::vector<ApplicationConfig> applications;
     BipConfig bip;
     DebugConfig debug;
     TraceConfig trace;
     LogSettings log;
+    PlatformConfig platform;
     bool operator==(const Config&) const = default;
 };
 

@@ -13,6 +13,7 @@ ALLOWED_PROJECT = {
     'cat': {'cat'},
     'registry': {'cat', 'registry'},
     'bip': {'cat', 'registry', 'bip'},
+    'eem': {'eem'},
 }
 FORBIDDEN_SYSTEM = re.compile(
     r'^(boost/|asio|PCSC/|winscard|pcsclite|libusb|nlohmann/|openssl/|toml\+\+/|toml\.h|'

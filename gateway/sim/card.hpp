@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "cat/objects.hpp"
 #include "cat/session.hpp"
 #include "gateway/sim/scenario.hpp"
+#include "gateway/sim/scws.hpp"
 
 namespace dmsc::gateway::sim {
 
@@ -35,6 +37,9 @@ struct Verdict {
 class Card {
 public:
     explicit Card(Scenario scenario);
+    ~Card();
+    Card(const Card&) = delete;
+    Card& operator=(const Card&) = delete;
 
     // Cold or warm reset (TS 102 221 clause 6.2): returns the ATR. A new run of the scenario
     // starts (step 1 armed); registrations, channels and pending commands are forgotten.
@@ -60,12 +65,20 @@ public:
     std::size_t current_step() const { return cursor_; }
     bool proactive_pending() const { return pending_.has_value(); }
     std::uint64_t apdu_count() const { return apdus_; }
+    // The Smart Card Web Server ([scws] in the scenario), nullptr without one. Add HTTP routes
+    // here (gateway/sim/scws.hpp); only touch it on the thread that drives the card.
+    Scws* scws() { return scws_.get(); }
+    const Scws* scws() const { return scws_.get(); }
 
 private:
     enum class StepState : std::uint8_t { Waiting, Due, Issued };
+    // Who issued a proactive command: the scenario's current step or the SCWS agent. The card
+    // has one command at a time (TS 102 223 clause 6.2); the two take turns (tick()).
+    enum class Owner : std::uint8_t { Scenario, Scws };
     struct Outstanding {
         cat::CommandDetails details;
         std::uint8_t type = 0;
+        Owner owner = Owner::Scenario;
     };
     struct Apdu;
 
@@ -86,6 +99,8 @@ private:
     std::vector<cat::Bytes> render(const Step& step);
     void check_response(const Step& step, const cat::TerminalResponse& tr, const Outstanding& out);
     void check_application_expectation(const Step& step);
+    void scws_response(const cat::Bytes& data, const Outstanding& out);
+    void absorb_scws_log();
 
     std::uint8_t next_number();
     void note(std::string text);
@@ -117,8 +132,14 @@ private:
     cat::TimePoint due_at_{};
     std::vector<cat::Bytes> commands_;  // the current step's commands (SEND DATA may be split)
     std::size_t command_index_ = 0;
-    std::optional<cat::Bytes> pending_;       // ready, not yet fetched
+    std::vector<ScwsListener> open_listeners_;  // scws_open: the listener of each command
+    std::optional<cat::Bytes> scenario_next_;   // the step's next command, not yet pending
+    std::optional<cat::Bytes> pending_;         // ready, not yet fetched
+    Owner pending_owner_ = Owner::Scenario;
+    Owner last_owner_ = Owner::Scenario;
     std::optional<Outstanding> outstanding_;  // fetched, awaiting its TERMINAL RESPONSE
+
+    std::unique_ptr<Scws> scws_;
 };
 
 }  // namespace dmsc::gateway::sim

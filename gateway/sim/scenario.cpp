@@ -396,7 +396,8 @@ CommandKind parse_command_kind(const Parser& p, const toml::node& n, const std::
                                        CommandKind::CloseChannel,
                                        CommandKind::GetChannelStatus,
                                        CommandKind::Refresh,
-                                       CommandKind::ProvideLocalInfo};
+                                       CommandKind::ProvideLocalInfo,
+                                       CommandKind::ScwsOpen};
     std::string all;
     for (auto k : kNames) {
         if (name_of(k) == s) return k;
@@ -637,6 +638,7 @@ void parse_command(const Parser& p, const toml::table& t, const std::string& pre
         case CommandKind::PollingOff:
         case CommandKind::CloseChannel:
         case CommandKind::GetChannelStatus:
+        case CommandKind::ScwsOpen:
             break;
     }
 }
@@ -686,8 +688,69 @@ void parse_expectations(const Parser& p, const toml::table& t, const std::string
     }
 }
 
+void parse_scws(const Parser& p, const toml::node& n, ScwsSettings& w) {
+    auto t = n.as_table();
+    if (!t) p.fail(n, "scws", "expected a table [scws]");
+    p.check_keys(*t, "scws.",
+                 {"http_port", "https_port", "http_channels", "https_channels", "buffer_size", "psk_identity",
+                  "psk_key", "max_body"});
+    w.enabled = true;
+    if (auto x = t->get("http_port"))
+        w.http_port = static_cast<std::uint16_t>(p.get_int(*x, "scws.http_port", 0, 65535));
+    if (auto x = t->get("https_port"))
+        w.https_port = static_cast<std::uint16_t>(p.get_int(*x, "scws.https_port", 0, 65535));
+    if (auto x = t->get("http_channels"))
+        w.http_channels = static_cast<std::size_t>(p.get_int(*x, "scws.http_channels", 0, 7));
+    if (auto x = t->get("https_channels"))
+        w.https_channels = static_cast<std::size_t>(p.get_int(*x, "scws.https_channels", 0, 7));
+    if (w.http_port == 0) w.http_channels = 0;
+    if (w.https_port == 0) w.https_channels = 0;
+    if (w.http_port != 0 && w.http_port == w.https_port) {
+        p.fail(*t->get("https_port"), "scws.https_port", "must differ from scws.http_port");
+    }
+    if (w.http_channels + w.https_channels == 0) {
+        p.fail(n, "scws.http_channels", "no channel to open: give a port and at least one channel");
+    }
+    if (w.http_channels + w.https_channels > 7) {
+        p.fail(n, "scws.https_channels",
+               "http_channels + https_channels = " + std::to_string(w.http_channels + w.https_channels) +
+                   ": a card has at most 7 channels (TS 102 223 8.7)");
+    }
+    if (auto x = t->get("buffer_size"))
+        w.buffer_size = static_cast<std::uint16_t>(p.get_int(*x, "scws.buffer_size", 256, 65535));
+    if (auto x = t->get("psk_identity")) {
+        w.psk_identity = p.get_string(*x, "scws.psk_identity");
+        if (w.psk_identity.empty() || w.psk_identity.size() > 128)
+            p.fail(*x, "scws.psk_identity", "expected 1..128 characters (RFC 4279 allows up to 128)");
+    }
+    if (auto x = t->get("psk_key")) w.psk_key = p.get_hex(*x, "scws.psk_key", 16, 64);
+    if (w.psk_key.empty()) {
+        (void)cat::from_hex("0123456789ABCDEF0123456789ABCDEF", w.psk_key);
+    }
+    if (auto x = t->get("max_body"))
+        w.max_body = static_cast<std::size_t>(p.get_int(*x, "scws.max_body", 0, 64 << 20));
+}
+
+// The SCWS hears about clients only through Event download: some step must register both.
+void check_scws_events(const Parser& p, const toml::table& root, const Scenario& s) {
+    bool data = false;
+    bool status = false;
+    for (const auto& step : s.steps) {
+        if (step.command.kind != CommandKind::SetUpEventList) continue;
+        for (auto e : step.command.events) {
+            data = data || e == static_cast<std::uint8_t>(cat::EventType::DataAvailable);
+            status = status || e == static_cast<std::uint8_t>(cat::EventType::ChannelStatus);
+        }
+    }
+    if (!data || !status) {
+        p.fail(*root.get("scws"), "scws",
+               "the SCWS learns of clients and their data by Event download: a set_up_event_list step "
+               "must register data-available and channel-status");
+    }
+}
+
 Scenario parse_table(const Parser& p, const toml::table& root) {
-    p.check_keys(root, "", {"scenario", "card", "profile", "step"});
+    p.check_keys(root, "", {"scenario", "card", "profile", "scws", "step"});
     Scenario s;
     s.source = p.source();
     s.name = p.source();
@@ -726,6 +789,7 @@ Scenario parse_table(const Parser& p, const toml::table& root) {
                 s.profile_requires.push_back(parse_requirement(p, e, "profile.require"));
         }
     }
+    if (auto n = root.get("scws")) parse_scws(p, *n, s.scws);
     const toml::node* steps = root.get("step");
     if (!steps) p.fail(root.source(), "step", "missing: a scenario needs at least one [[step]]");
     auto arr = steps->as_array();
@@ -762,8 +826,12 @@ Scenario parse_table(const Parser& p, const toml::table& root) {
             p.fail(*t->get("expect_application"), prefix + "expect_application",
                    "only for on = \"terminal-applications\"");
         }
+        if (step.command.kind == CommandKind::ScwsOpen && !s.scws.enabled) {
+            p.fail(*t->get("command"), prefix + "command", "\"scws_open\" needs a [scws] table");
+        }
         s.steps.push_back(std::move(step));
     }
+    if (s.scws.enabled) check_scws_events(p, root, s);
     return s;
 }
 
@@ -799,6 +867,8 @@ std::string_view name_of(CommandKind kind) {
             return "refresh";
         case CommandKind::ProvideLocalInfo:
             return "provide_local_info";
+        case CommandKind::ScwsOpen:
+            return "scws_open";
     }
     return "";
 }

@@ -174,12 +174,28 @@ TEST_CASE("RECEIVE DATA on a channel id not open answers 3A/03") {
     CHECK(result_hex(h->on_command(receive(2, 10)).response) == "3A03");
 }
 
-TEST_CASE("CLOSE CHANNEL on a channel id not open answers 3A/03") {
+TEST_CASE("CLOSE CHANNEL on a channel id never opened answers 3A/03") {
     Harness h;
     CHECK(result_hex(h->on_command(close(3)).response) == "3A03");
     h.open_connected();
-    CHECK(result_hex(h->on_command(close(1)).response) == "00");
-    CHECK(result_hex(h->on_command(close(1)).response) == "3A03");
+    CHECK(result_hex(h->on_command(close(2)).response) == "3A03");
+}
+
+// TS 31.124 / TS 102 384 CLOSE CHANNEL sequence 1.3 (vector close_channel_response_data_131):
+// closing a channel the card already closed is "channel closed", not "identifier not valid".
+TEST_CASE("A channel the card closed answers 3A/02 until its id is opened again") {
+    Harness h;
+    const auto id = h.open_connected();
+    CHECK(result_hex(h->on_command(close(id)).response) == "00");
+    CHECK(result_hex(h->on_command(close(id)).response) == "3A02");
+    CHECK(result_hex(h->on_command(send(id, kSendNow, pattern(4))).response) == "3A02");
+    CHECK(result_hex(h->on_command(receive(id, 4)).response) == "3A02");
+    // Reopened: the id is valid again, and a later close of it works once more.
+    CHECK(h.open_connected() == id);
+    CHECK(result_hex(h->on_command(close(id)).response) == "00");
+    // A card reset forgets it: the id was never opened in the new card session.
+    h->card_removed();
+    CHECK(result_hex(h->on_command(close(id)).response) == "3A03");
 }
 
 TEST_CASE("Channel ids beyond the configured maximum are not valid: 3A/03") {
