@@ -530,6 +530,12 @@ Effects Channels::on_write_failed(ChannelId id) {
     return fx;
 }
 
+Effects Channels::on_write_refused(ChannelId id) {
+    Effects fx;
+    if (pending_on(id, Waiting::SendWrite)) complete_send_error(fx, BipCause::SecurityError);
+    return fx;
+}
+
 Effects Channels::on_command_timed_out() {
     Effects fx;
     if (!pending_) return fx;

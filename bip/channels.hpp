@@ -79,6 +79,10 @@ public:
     Effects on_peer_closed(ChannelId id);
     Effects on_write_done(ChannelId id);
     Effects on_write_failed(ChannelId id);
+    // The daemon would not deliver the Write (a Package#0 whose digest is wrong and the config
+    // says to drop such notifications): the bytes are discarded, the link stays as it is, and
+    // the waiting SEND DATA gets '3A'/'05' security error (docs/package0.md).
+    Effects on_write_refused(ChannelId id);
     Effects on_launch_result(ChannelId id, LaunchOutcome outcome);
     // The application launched for the channel ended. `success` (exit status 0: it may have
     // daemonised) changes nothing; otherwise, while the channel still waits for it to listen,

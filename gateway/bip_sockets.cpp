@@ -312,8 +312,12 @@ void BipSockets::write(const bip::Write& w) {
         return;
     }
     const bip::Channel* ch = channels_.channel(w.channel);
-    if (ch != nullptr && ch->mode == bip::Mode::TerminalServer && delivery_hook_) {
-        delivery_hook_(ch->application, ch->endpoint, w.data);
+    if (ch != nullptr && ch->mode == bip::Mode::TerminalServer && delivery_hook_ &&
+        !delivery_hook_(ch->application, ch->endpoint, w.data)) {
+        log_warn(LogCategory::Bip, "channel ", int(w.channel), ": ", w.data.size(), " bytes for ",
+                 ch->application, " not delivered (refused by the Package#0 check)");
+        later(w.channel, [this, id = w.channel] { return channels_.on_write_refused(id); });
+        return;
     }
     const std::uint64_t generation = s->generation;
     auto done = [this, id = w.channel, generation](const boost::system::error_code& error, std::size_t n,

@@ -37,8 +37,9 @@ public:
     // Called with the bytes of every Terminal Server Mode Write just before they go to the
     // application's endpoint (the Package#0 inspector hooks here): the application's name,
     // its deliver endpoint and the data exactly as the card sent it (before any WSP wrapping).
+    // false: do not deliver them; the SEND DATA gets '3A'/'05' (bip::Channels::on_write_refused).
     using DeliveryHook =
-        std::function<void(const std::string& application, const std::string& endpoint, cat::ByteView data)>;
+        std::function<bool(const std::string& application, const std::string& endpoint, cat::ByteView data)>;
 
     // Registers the command handlers and the card/session/stop observers on `daemon`.
     explicit BipSockets(Daemon& daemon);

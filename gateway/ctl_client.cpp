@@ -293,6 +293,10 @@ std::string format_trace_record(const json& record, bool hex) {
     const std::string time = record.value("time", "");
     // "2024-05-01T12:34:56.789Z" → "12:34:56.789"
     std::string line = time.size() >= 23 ? time.substr(11, 12) : time;
+    if (record.contains("note")) {  // an annotation, e.g. a Package#0 seen on its way to the DM Client
+        return line + " " + scalar_text(record["note"]) + "  " + record.value("application", "") + ": " +
+               record.value("summary", "") + "\n";
+    }
     line += " " + record.value("link", "?") + "  " + record.value("summary", "");
     if (record.contains("sw") && record["sw"].is_string()) line += "  " + record["sw"].get<std::string>();
     if (record.contains("error")) line += "  error: " + scalar_text(record["error"]);

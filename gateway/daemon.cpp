@@ -29,6 +29,7 @@
 #include "gateway/iccd_link.hpp"
 #endif
 #include "gateway/features.hpp"
+#include "gateway/package0_check.hpp"
 #include "gateway/sim/sim_link.hpp"
 #include "registry/events.hpp"
 #if DMSC_HAVE_PCSC
@@ -236,6 +237,50 @@ Daemon::Daemon(Config config, Options options)
     registry_ = std::make_unique<registry::Registry>(std::move(created).value());
     register_own_handlers();
     bip_ = std::make_unique<BipSockets>(*this);
+    bip_->set_delivery_hook(
+        [this](const std::string& application, const std::string& endpoint, cat::ByteView data) {
+            return inspect_delivery_bytes(application, endpoint, data);
+        });
+}
+
+// Package#0 inspection (docs/package0.md): every Terminal Server Mode delivery is decoded; a
+// recognised notification goes to the log and to `dmsc-ctl trace` clients, with its digest
+// checked against [[dm_server]]. Delivery changes only for a bad digest with drop_bad_digest.
+bool Daemon::inspect_delivery_bytes(const std::string& application, const std::string& endpoint,
+                                    cat::ByteView data) {
+    const Package0Report report = inspect_delivery(config_, data);
+    if (!report.recognised) {
+        log_debug(LogCategory::Bip, "delivery to ", application, " (", endpoint, "), ", data.size(),
+                  " bytes: not a Package#0 (", report.error, ")");
+        return true;
+    }
+    const std::string text = describe(report);
+    if (report.digest == DigestVerdict::Bad) {
+        log_warn(LogCategory::Bip, "delivery to ", application, " (", endpoint, "): ", text);
+    } else {
+        log_info(LogCategory::Bip, "delivery to ", application, " (", endpoint, "): ", text);
+    }
+    ++stats_.package0_seen;
+    if (report.drop) ++stats_.package0_dropped;
+    if (debug_server_ && debug_server_->has_trace_clients()) {
+        nlohmann::json note = {{"note", "package0"},
+                               {"application", application},
+                               {"endpoint", endpoint},
+                               {"summary", text},
+                               {"digest", std::string(name_of(report.digest))},
+                               {"delivered", !report.drop}};
+        if (report.server_id) note["server_id"] = *report.server_id;
+        if (report.session_id) note["session_id"] = *report.session_id;
+        if (report.notification_id) note["notification_id"] = *report.notification_id;
+        if (report.ui_mode) note["ui_mode"] = *report.ui_mode;
+        debug_server_->publish_note(std::move(note));
+    }
+    if (report.drop) {
+        log_warn(LogCategory::Bip, "Package#0 for ", application,
+                 " dropped: its digest is wrong and [[dm_server]] drop_bad_digest = true");
+        return false;
+    }
+    return true;
 }
 
 Daemon::~Daemon() {
@@ -1203,6 +1248,7 @@ nlohmann::json Daemon::stats_json() const {
           {"refresh_resets", stats_.refresh_resets},
           {"refresh_reinitialisations", stats_.refresh_reinitialisations}}},
         {"config", {{"reloads", stats_.reloads}, {"reload_failures", stats_.reload_failures}}},
+        {"package0", {{"seen", stats_.package0_seen}, {"dropped", stats_.package0_dropped}}},
     };
 }
 

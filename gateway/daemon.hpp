@@ -62,6 +62,8 @@ struct Stats {
     std::uint64_t cards_gone = 0;
     std::uint64_t reloads = 0;
     std::uint64_t reload_failures = 0;
+    std::uint64_t package0_seen = 0;     // Terminal Server Mode deliveries recognised as a Package#0
+    std::uint64_t package0_dropped = 0;  // of which not delivered (bad digest, drop_bad_digest)
 };
 
 enum class CardState : std::uint8_t { Absent, Powered };
@@ -202,6 +204,8 @@ private:
     bool queue_envelope_as(cat::Bytes ber, cat::EnvelopeId id);
     void wait_signals();
     void start_traces();
+    // BipSockets' delivery hook: Package#0 inspection, log, trace note; false = drop.
+    bool inspect_delivery_bytes(const std::string& application, const std::string& endpoint, cat::ByteView data);
     void start_debug_socket();
     void start_card_link();
     void open_privileged_then_drop();

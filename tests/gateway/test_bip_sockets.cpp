@@ -572,6 +572,7 @@ TEST_CASE("TSM delivery tcp://: Package#0 byte-identical, the DM Client's answer
     sd.daemon->bip().set_delivery_hook(
         [&](const std::string& app, const std::string& endpoint, cat::ByteView data) {
             hooked.emplace_back(app + " " + endpoint, cat::Bytes(data.begin(), data.end()));
+            return true;
         });
     sd.daemon->start();
     REQUIRE(step_until(sd.io(), [&] { return sd.completed() && sink.closed; }));
@@ -583,6 +584,72 @@ TEST_CASE("TSM delivery tcp://: Package#0 byte-identical, the DM Client's answer
     REQUIRE(hooked.size() == 1);
     CHECK(hooked[0].first == "DM Client tcp://127.0.0.1:" + std::to_string(port));
     CHECK(hooked[0].second == package0());
+}
+
+namespace {
+// default.toml with a signed DM 1.2 Package#0 (the card's password `card_secret`, nonce "n1"),
+// and an answer step expecting `expect` for the SEND DATA.
+std::string signed_scenario(const std::string& card_secret, const std::string& expect) {
+    std::string text(sim::default_scenario_text());
+    const auto at = text.find("session_id = 1\nexpect_result = \"00\"");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, std::string("session_id = 1\nexpect_result = \"00\"").size(),
+                 "session_id = 1\nsecret = \"" + card_secret + "\"\nnonce = \"n1\"\nexpect_result = \"" +
+                     expect + "\"" + (expect == "3A" ? "\nexpect_additional = \"05\"" : ""));
+    return text;
+}
+Config config_with_dm_server(std::uint16_t port, bool drop) {
+    Config config = config_with_app("tcp://127.0.0.1:" + std::to_string(port));
+    DmServerConfig server;
+    server.id = "DMSC-Server";
+    server.secret = "right password";
+    server.nonce = "n1";
+    server.drop_bad_digest = drop;
+    config.dm_servers.push_back(server);
+    return config;
+}
+}  // namespace
+
+TEST_CASE("Package#0 check: a notification with the right digest is delivered and counted") {
+    const std::uint16_t port = free_tcp_port();
+    SimDaemon sd(signed_scenario("right password", "00"), config_with_dm_server(port, true));
+    TcpSink sink(sd.io(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return sd.completed() && sink.closed; }));
+    INFO(sd.report());
+    CHECK(sd.card().verdict().passed);
+    CHECK(sink.received.size() > 16);
+    CHECK(sd.daemon->stats().package0_seen == 1);
+    CHECK(sd.daemon->stats().package0_dropped == 0);
+}
+
+TEST_CASE("Package#0 check: a wrong digest with drop_bad_digest is not delivered, SEND DATA '3A' '05'") {
+    const std::uint16_t port = free_tcp_port();
+    SimDaemon sd(signed_scenario("wrong password", "3A"), config_with_dm_server(port, true));
+    TcpSink sink(sd.io(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return sd.completed(); }));
+    INFO(sd.report());
+    CHECK(sd.card().verdict().passed);
+    CHECK(sink.received.empty());  // nothing reached the DM Client's socket
+    CHECK(sd.daemon->stats().package0_dropped == 1);
+    std::uint64_t security_errors = 0;
+    for (const auto& [cause, n] : sd.daemon->stats().delivery_failures)
+        if (cause.rfind("05", 0) == 0) security_errors += n;
+    CHECK(security_errors == 1);
+}
+
+TEST_CASE("Package#0 check: a wrong digest without drop_bad_digest is still delivered unchanged") {
+    const std::uint16_t port = free_tcp_port();
+    SimDaemon sd(signed_scenario("wrong password", "00"), config_with_dm_server(port, false));
+    TcpSink sink(sd.io(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return sd.completed() && sink.closed; }));
+    INFO(sd.report());
+    CHECK(sd.card().verdict().passed);
+    CHECK(sink.received.size() > 16);
+    CHECK(sd.daemon->stats().package0_seen == 1);
+    CHECK(sd.daemon->stats().package0_dropped == 0);
 }
 
 TEST_CASE("TSM delivery tcp:// to a host name (resolved asynchronously)") {
@@ -621,8 +688,10 @@ TEST_CASE("TSM delivery unix:/path: stream, byte-identical, answer back") {
     sink.reply_after = package0().size();
     sink.reply = answer;
     nlohmann::json seen;
-    sd.daemon->bip().set_delivery_hook(
-        [&](const std::string&, const std::string&, cat::ByteView) { seen = channels(sd)["channels"][0]; });
+    sd.daemon->bip().set_delivery_hook([&](const std::string&, const std::string&, cat::ByteView) {
+        seen = channels(sd)["channels"][0];
+        return true;
+    });
     sd.daemon->start();
     REQUIRE(step_until(sd.io(), [&] { return sd.completed() && sink.closed; }));
     INFO(sd.report());
@@ -641,6 +710,7 @@ TEST_CASE("TSM delivery wap-push+udp://: WSP Push PDU 00 06 03 C4 AF 87 + Packag
     std::vector<cat::Bytes> hooked;
     sd.daemon->bip().set_delivery_hook([&](const std::string&, const std::string&, cat::ByteView data) {
         hooked.emplace_back(data.begin(), data.end());
+        return true;
     });
     sd.daemon->start();
     REQUIRE(step_until(sd.io(), [&] { return sd.completed() && !sink.datagrams.empty(); }));
