@@ -320,12 +320,15 @@ void Daemon::start() {
     if (run_as_) (void)plan_drop(*run_as_);  // neither root nor that user: refuse before opening anything
     start_traces();
     start_debug_socket();
+    if (config_.eem.enabled) {
+        // The TAP (CAP_NET_ADMIN) and the hosts line need root: before the privilege drop.
+        add_privileged_step("eem", [this] {
+            eem_ = std::make_unique<EemService>(io_, config_.eem);
+            eem_->start();
+        });
+    }
     open_privileged_then_drop();
     start_card_link();
-    if (config_.eem.enabled) {
-        eem_ = std::make_unique<EemService>(io_, config_.eem);
-        eem_->start();
-    }
     add_status_provider("interfaces", [this] {
         return nlohmann::json{{"apdu",
                                {{"link", link_ ? link_->name() : std::string(name_of(config_.card.link))},
@@ -396,7 +399,8 @@ void Daemon::open_privileged_then_drop() {
         try {
             step();
         } catch (const std::exception& e) {
-            throw std::runtime_error(name + ": " + e.what());
+            const std::string what = e.what();
+            throw std::runtime_error(what.rfind(name + ":", 0) == 0 ? what : name + ": " + what);
         }
     }
     if (!run_as_) {
