@@ -26,6 +26,21 @@ std::string remote_endpoint(Transport t, const cat::OtherAddress& address, std::
     return std::string(t == Transport::Udp ? "udp://" : "tcp://") + host + ":" + std::to_string(port);
 }
 
+// 127.0.0.0/8 and ::1: client mode to this host needs no allow_remote (docs/bip.md).
+bool is_loopback(const cat::OtherAddress& a) {
+    if (!a.type) return false;
+    if (*a.type == static_cast<std::uint8_t>(cat::AddressType::Ipv4))
+        return a.address.size() == 4 && a.address[0] == 127;
+    if (*a.type == static_cast<std::uint8_t>(cat::AddressType::Ipv6)) {
+        if (a.address.size() != 16) return false;
+        for (std::size_t i = 0; i < 15; ++i) {
+            if (a.address[i] != 0) return false;
+        }
+        return a.address[15] == 1;
+    }
+    return false;
+}
+
 bool has_connection(ChannelState s) {
     return s == ChannelState::Established || s == ChannelState::Connecting || s == ChannelState::AwaitingApp;
 }
@@ -108,9 +123,10 @@ Effects Channels::open_channel(const cat::ProactiveCommand& cmd, const cat::Open
         default:
             return refuse(BipCause::RequestedTransportLevelNotAvailable);
     }
-    // Remote hosts only when the configuration allows them (TERMINAL PROFILE byte 17 bits 1-2
-    // are then announced); otherwise the transport level is one we do not offer.
-    if (mode == Mode::ClientRemote && !config_.allow_remote) {
+    // Remote hosts only when the configuration allows them; otherwise the transport level is
+    // one we do not offer. A loopback destination (127.0.0.0/8, ::1) is this terminal: allowed.
+    if (mode == Mode::ClientRemote && !config_.allow_remote &&
+        !(oc.destination && is_loopback(*oc.destination))) {
         return refuse(BipCause::RequestedTransportLevelNotAvailable);
     }
 
@@ -142,6 +158,7 @@ Effects Channels::open_channel(const cat::ProactiveCommand& cmd, const cat::Open
             c.endpoint = app->endpoint;
             c.application = app->name;
             c.launchable = app->launchable;
+            c.launch_timeout_ms = app->launch_timeout_ms;
             break;
         }
         case Mode::ClientRemote: {
@@ -185,6 +202,7 @@ Effects Channels::open_channel(const cat::ProactiveCommand& cmd, const cat::Open
         c.state = ChannelState::Idle;
         fx.response = cat::open_channel_response(cmd.details, general, c.status(), oc.bearer, c.buffer_size);
     }
+    closed_by_card_[c.id - 1] = false;
     slots_[c.id - 1] = std::move(c);
     return fx;
 }
@@ -194,7 +212,7 @@ Effects Channels::close_channel(const cat::ProactiveCommand& cmd, const cat::Clo
     Effects fx;
     Channel* c = find(cc.channel_id);
     if (!c) {
-        fx.response = cat::bip_error(cmd.details, BipCause::ChannelIdentifierNotValid);
+        fx.response = cat::bip_error(cmd.details, missing_channel_cause(cc.channel_id));
         return fx;
     }
     if (c->state == ChannelState::AwaitingApp) fx.actions.emplace_back(CancelTimer{c->id});
@@ -210,7 +228,9 @@ Effects Channels::close_channel(const cat::ProactiveCommand& cmd, const cat::Clo
         // Bit 1 = 0 (UICC server mode: TCP in CLOSED state, the port is freed) and every other
         // mode: the channel is closed and its identifier released.
         if (has_connection(c->state)) fx.actions.emplace_back(Close{c->id});
+        const auto id = c->id;
         release(*c, fx);
+        closed_by_card_[id - 1] = true;
     }
     fx.response = cat::make_response(cmd.details, GeneralResult::Success);
     return fx;
@@ -221,7 +241,7 @@ Effects Channels::send_data(const cat::ProactiveCommand& cmd, const cat::SendDat
     Effects fx;
     Channel* c = find(sd.channel_id);
     if (!c) {
-        fx.response = cat::bip_error(cmd.details, BipCause::ChannelIdentifierNotValid);
+        fx.response = cat::bip_error(cmd.details, missing_channel_cause(sd.channel_id));
         return fx;
     }
     if (c->state == ChannelState::Dropped) {
@@ -276,7 +296,7 @@ Effects Channels::receive_data(const cat::ProactiveCommand& cmd, const cat::Rece
     Effects fx;
     Channel* c = find(rd.channel_id);
     if (!c) {
-        fx.response = cat::bip_error(cmd.details, BipCause::ChannelIdentifierNotValid);
+        fx.response = cat::bip_error(cmd.details, missing_channel_cause(rd.channel_id));
         return fx;
     }
     if (c->rx.empty() && c->state == ChannelState::Dropped) {
@@ -407,6 +427,19 @@ Effects Channels::on_launch_result(ChannelId id, LaunchOutcome outcome) {
     return fx;
 }
 
+Effects Channels::on_launched_app_exited(ChannelId id, bool success) {
+    Effects fx;
+    Channel* c = find(id);
+    if (success || !c || c->state != ChannelState::AwaitingApp) return fx;
+    // It failed before it ever listened: no point retrying until the time-out.
+    fx.actions.emplace_back(CancelTimer{id});
+    c->state = ChannelState::LaunchFailed;
+    c->connect_attempts_left = 0;
+    c->tx.clear();
+    if (pending_on(id, Waiting::SendConnect)) complete_send_error(fx, BipCause::ApplicationLaunchFailed);
+    return fx;
+}
+
 Effects Channels::on_timer(ChannelId id) {
     Effects fx;
     Channel* c = find(id);
@@ -525,6 +558,7 @@ Effects Channels::on_command_timed_out() {
 Effects Channels::card_removed() {
     Effects fx;
     pending_.reset();
+    closed_by_card_.fill(false);
     for (auto& s : slots_) {
         if (!s) continue;
         if (s->state == ChannelState::AwaitingApp) fx.actions.emplace_back(CancelTimer{s->id});
@@ -565,6 +599,14 @@ std::size_t Channels::open_channels() const {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
+// A channel the card closed itself with CLOSE CHANNEL is "closed" ('02', TS 31.124 / TS 102 384
+// CLOSE CHANNEL sequence 1.3) until its identifier is used again; an identifier that was never
+// open, or is beyond max_channels, is "not valid" ('03', sequence 1.2).
+BipCause Channels::missing_channel_cause(ChannelId id) const {
+    if (id >= 1 && id <= config_.max_channels && closed_by_card_[id - 1]) return BipCause::ChannelClosed;
+    return BipCause::ChannelIdentifierNotValid;
+}
+
 Channel* Channels::find(ChannelId id) {
     return const_cast<Channel*>(std::as_const(*this).channel(id));
 }
@@ -603,7 +645,8 @@ std::size_t Channels::flush(Channel& c, Effects& fx) {
 
 void Channels::start_launch_retries(Channel& c, Effects& fx) {
     c.state = ChannelState::AwaitingApp;
-    c.connect_attempts_left = std::max<std::uint32_t>(1, config_.launch_timeout_ms / config_.launch_retry_ms);
+    const std::uint32_t timeout = c.launch_timeout_ms != 0 ? c.launch_timeout_ms : config_.launch_timeout_ms;
+    c.connect_attempts_left = std::max<std::uint32_t>(1, timeout / config_.launch_retry_ms);
     fx.actions.emplace_back(StartTimer{c.id, config_.launch_retry_ms});
 }
 

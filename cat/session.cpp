@@ -48,7 +48,9 @@ std::string command_text(const CommandDetails& d) {
 
 struct Describer {
     std::string operator()(const ProfileDownloaded& e) const {
-        return "TERMINAL PROFILE downloaded (" + sw_text(e.sw) + ")";
+        return std::string(e.reinitialisation ? "TERMINAL PROFILE downloaded again (toolkit re-initialised, "
+                                              : "TERMINAL PROFILE downloaded (") +
+               sw_text(e.sw) + ")";
     }
     std::string operator()(const ProactiveCommandReceived& e) const {
         std::string out = "proactive command " + command_text(e.details);
@@ -129,6 +131,8 @@ void Session::reset(FailReason reason) {
     busy_until_.reset();
     backoff_ = config_.busy_backoff_initial;
     profile_due_ = false;
+    profile_again_ = false;
+    reinit_after_response_ = false;
     status_due_ = false;
 }
 
@@ -141,6 +145,22 @@ void Session::power_on() {
 void Session::card_removed() {
     reset(FailReason::CardRemoved);
     card_present_ = false;
+}
+
+bool Session::reinitialise() {
+    if (!card_present_ || config_.terminal_profile.empty()) return false;
+    // A proactive command in progress (fetched, its handler pending, its TERMINAL RESPONSE due
+    // or on its way) is answered first: the card ends that proactive session, then the
+    // terminal initialises the toolkit again.
+    const bool in_command =
+        awaiting_ || response_due_ || (exchange_ && exchange_->purpose == Purpose::TerminalResponse);
+    if (in_command) {
+        reinit_after_response_ = true;
+    } else if (!profile_due_) {
+        profile_due_ = true;
+        profile_again_ = true;
+    }
+    return true;
 }
 
 bool Session::queue_envelope(Bytes ber, EnvelopeId id) {
@@ -169,7 +189,11 @@ std::optional<CommandApdu> Session::next_apdu(TimePoint now) {
         // ENVELOPEs in order; then a polling STATUS.
         if (profile_due_) {
             profile_due_ = false;
+            // The card tells in its answer to the profile whether a command is pending ('91
+            // XX'); a FETCH owed from before would only duplicate that.
+            fetch_due_.reset();
             start(Purpose::Profile, terminal_profile(config_.class_mode, config_.terminal_profile));
+            exchange_->reinitialisation = std::exchange(profile_again_, false);
         } else if (fetch_due_) {
             const std::uint16_t le = *fetch_due_;
             fetch_due_.reset();
@@ -251,7 +275,7 @@ void Session::finish(Exchange ex, const StatusWord& sw, Bytes data, TimePoint no
     switch (ex.purpose) {
         case Purpose::Profile:
             if (sw_performed(kind)) {
-                emit(ProfileDownloaded{sw});
+                emit(ProfileDownloaded{sw, ex.reinitialisation});
             } else {
                 emit(CardError{Ins::TerminalProfile, sw, "TERMINAL PROFILE refused"});
             }
@@ -268,6 +292,11 @@ void Session::finish(Exchange ex, const StatusWord& sw, Bytes data, TimePoint no
             break;
         case Purpose::TerminalResponse:
             emit(TerminalResponseSent{ex.details, ex.general_result, sw});
+            if (reinit_after_response_) {  // reinitialise() during this command
+                reinit_after_response_ = false;
+                profile_due_ = true;
+                profile_again_ = true;
+            }
             if (!sw_performed(kind)) {
                 emit(CardError{Ins::TerminalResponse, sw, "TERMINAL RESPONSE refused"});
             }

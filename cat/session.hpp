@@ -61,6 +61,7 @@ struct StatusWord {
 // Events, in the order they happened, for the owner to log, count and react to.
 struct ProfileDownloaded {
     StatusWord sw;
+    bool reinitialisation = false;  // sent again by reinitialise(), not after a power-on
 };
 struct ProactiveCommandReceived {
     CommandDetails details;  // as recovered when the command did not decode
@@ -131,6 +132,13 @@ public:
     void power_on();
     // Card gone: everything outstanding is dropped, queued ENVELOPEs fail with CardRemoved.
     void card_removed();
+    // The toolkit is initialised again without a reset (REFRESH with NAA initialisation, TS
+    // 102 223 clause 6.4.7: the profile download is part of the initialisation, clause 5):
+    // TERMINAL PROFILE goes again right after the TERMINAL RESPONSE of the proactive command
+    // in progress (at once when there is none). Nothing else is dropped: queued ENVELOPEs stay
+    // queued and go after the profile, in order; a pending handler still answers. Called
+    // from the REFRESH handler itself. False (nothing done) without a card or a profile.
+    bool reinitialise();
 
     // The answer to the APDU last returned by next_apdu(). Ignored (false) when none is
     // outstanding.
@@ -159,6 +167,8 @@ public:
     bool awaiting_handler() const { return awaiting_.has_value(); }
     std::size_t queued_envelopes() const { return envelopes_.size(); }
     Milliseconds current_backoff() const { return backoff_; }
+    // reinitialise() was called and its TERMINAL PROFILE is not sent yet.
+    bool reinitialising() const { return reinit_after_response_ || (profile_due_ && profile_again_); }
 
 private:
     enum class Purpose : std::uint8_t { Profile, Fetch, TerminalResponse, Envelope, Status };
@@ -173,6 +183,7 @@ private:
         EnvelopeId envelope_id = 0;
         CommandDetails details;  // TERMINAL RESPONSE: the command it answers
         std::uint8_t general_result = 0;
+        bool reinitialisation = false;  // Profile: sent by reinitialise()
     };
     struct Awaiting {
         CommandDetails details;
@@ -202,6 +213,8 @@ private:
 
     bool card_present_ = false;
     bool profile_due_ = false;
+    bool profile_again_ = false;          // the profile due is a re-initialisation
+    bool reinit_after_response_ = false;  // profile due once the current TR is sent
     bool status_due_ = false;
     std::optional<std::uint16_t> fetch_due_;        // Le for the FETCH to send next
     std::optional<TerminalResponse> response_due_;  // TERMINAL RESPONSE to send next

@@ -15,11 +15,15 @@
 #include <tuple>
 #include <utility>
 
+#include "cat/bytes.hpp"
 #include "cat/text.hpp"
 #include "dmsc_config.h"
 #include "gateway/iccd_proto.hpp"
+#include "gateway/launcher.hpp"
 #include "gateway/sim/scenario.hpp"
 #include "gateway/tap.hpp"
+#include "registry/events.hpp"
+#include "registry/local_info.hpp"
 
 namespace dmsc::gateway {
 
@@ -421,10 +425,59 @@ void read_application(Section& s, ApplicationConfig& app) {
             s.error("launch", toml_quote(app.launch) +
                                   ": the command must start with an absolute path "
                                   "(PATH is not searched), e.g. \"/usr/bin/dm-client --notify\"");
+        } else if (std::string why; !split_command(app.launch, why)) {
+            s.error("launch", toml_quote(app.launch) + ": " + why +
+                                  " (words are split at blanks; \"...\" or '...' keep blanks, no shell)");
         }
     }
     s.integer("launch_timeout_ms", 100, 600'000, app.launch_timeout_ms);
     s.finish();
+}
+
+void read_dm_server(Section& s, DmServerConfig& server) {
+    const bool has_id = s.string("id", server.id);
+    if (!has_id && s.node("id") == nullptr) {
+        s.error_at_table(
+            "id", "missing; give the server identifier its notifications carry, e.g. id = \"DMSC-Server\"");
+    } else if (has_id && server.id.empty()) {
+        s.error("id", "empty; give the server identifier its notifications carry");
+    }
+    if (!s.string("secret", server.secret) && s.node("secret") == nullptr) {
+        s.error_at_table("secret",
+                         "missing; the digest is checked with it (DM 1.2: the server password, DM 2.0: the "
+                         "server secret)");
+    }
+    s.string("auth_data", server.auth_data);
+    const bool has_nonce = s.string("nonce", server.nonce);
+    std::string nonce_hex;
+    if (s.string("nonce_hex", nonce_hex)) {
+        cat::Bytes bytes;
+        if (has_nonce) {
+            s.error("nonce_hex", "both nonce and nonce_hex are set; keep one");
+        } else if (!cat::from_hex(nonce_hex, bytes)) {
+            s.error("nonce_hex",
+                    toml_quote(nonce_hex) + " is not hex; write the nonce bytes, e.g. \"00000000\"");
+        } else {
+            server.nonce.assign(bytes.begin(), bytes.end());
+        }
+    }
+    s.boolean("drop_bad_digest", server.drop_bad_digest);
+    s.finish();
+}
+
+void check_dm_servers(Context& ctx, const toml::array& array, const std::vector<DmServerConfig>& servers) {
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            if (servers[i].id.empty() || servers[i].id != servers[j].id) continue;
+            const toml::table& entry = *array[i].as_table();
+            const toml::node* id = entry.get("id");
+            ctx.add(id != nullptr ? id->source() : entry.source(), "dm_server[" + std::to_string(i) + "].id",
+                    toml_quote(servers[i].id) + " is already configured by dm_server[" + std::to_string(j) +
+                        "] (line " + std::to_string(array[j].source().begin.line) +
+                        "); keep one entry per server");
+            break;
+        }
+    }
 }
 
 void read_bip(Section& s, BipConfig& bip) {
@@ -474,6 +527,57 @@ void read_debug(Section& s, DebugConfig& debug) {
                     "world-writable: any local user could drive the card; use \"0660\" and debug.group");
         } else {
             debug.mode = static_cast<std::uint32_t>(*mode);
+        }
+    }
+    s.integer("max_clients", 1, 1024, debug.max_clients);
+    s.integer("max_line_bytes", 1024, 16 * 1024 * 1024, debug.max_line_bytes);
+    s.finish();
+}
+
+// --- [daemon]: privilege drop (docs/operations.md) ---------------------------------------
+
+// A user or group name as useradd/groupadd accept them (no lookup here: --check-config
+// runs on build hosts too; dmsc-gatewayd resolves the names at start-up).
+bool valid_account_name(std::string_view name) {
+    if (name.empty() || name.size() > 32 || name.front() == '-') return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.';
+    });
+}
+
+void read_daemon(Section& s, Context& ctx, DaemonConfig& daemon) {
+    for (const auto* key : {"user", "group"}) {
+        std::string& out = std::string_view(key) == "user" ? daemon.user : daemon.group;
+        if (s.string(key, out) && !out.empty() && !valid_account_name(out)) {
+            s.error(key, toml_quote(out) + " is not a valid " + key +
+                             " name (letters, digits, '_', '-', '.', at most 32, not starting with '-')");
+        }
+    }
+    if (!daemon.group.empty() && daemon.user.empty()) {
+        s.error("group", "daemon.group needs daemon.user; set the user too or remove the group");
+    }
+    if (const toml::node* n = s.node("keep_capabilities")) {
+        const toml::array* array = n->as_array();
+        if (array == nullptr) {
+            s.error("keep_capabilities", "expected an array of strings, found " + std::string(type_name(*n)) +
+                                             "; write keep_capabilities = [\"CAP_NET_ADMIN\"]");
+        } else {
+            for (const auto& item : *array) {
+                const auto* str = item.as_string();
+                if (str == nullptr ||
+                    (str->get() != "CAP_NET_ADMIN" && str->get() != "CAP_NET_BIND_SERVICE")) {
+                    ctx.add(item.source(), s.key_path("keep_capabilities"),
+                            "expected \"CAP_NET_ADMIN\" or \"CAP_NET_BIND_SERVICE\" (the only ones the "
+                            "gateway may keep)");
+                } else if (std::find(daemon.keep_capabilities.begin(), daemon.keep_capabilities.end(),
+                                     str->get()) == daemon.keep_capabilities.end()) {
+                    daemon.keep_capabilities.push_back(str->get());
+                }
+            }
+            if (!array->empty() && daemon.user.empty()) {
+                s.error("keep_capabilities",
+                        "only meaningful with daemon.user (capabilities kept when switching user)");
+            }
         }
     }
     s.finish();
@@ -717,6 +821,13 @@ ConfigException::ConfigException(std::vector<ConfigError> errors)
     : std::runtime_error(errors.empty() ? std::string("configuration error") : errors.front().to_string()),
       errors_(std::move(errors)) {}
 
+const DmServerConfig* find_dm_server(const Config& config, std::string_view id) {
+    for (const auto& d : config.dm_servers) {
+        if (d.id == id) return &d;
+    }
+    return nullptr;
+}
+
 bool card_link_built(LinkKind link) {
     switch (link) {
         case LinkKind::Pcsc:
@@ -733,6 +844,56 @@ Config default_config() {
     Config c;
     if (!card_link_built(c.card.link)) c.card.link = LinkKind::Sim;
     return c;
+}
+
+// [platform] (docs/configuration.md): checked with the same rules as PROVIDE LOCAL
+// INFORMATION and the location-status event use, so a value the card would get wrong is a
+// load error naming the key.
+std::string without_key(const std::string& message) {  // "imei: ..." → "..."
+    const auto at = message.find(": ");
+    return at == std::string::npos ? message : message.substr(at + 2);
+}
+
+void read_platform(Section& s, Context& ctx, PlatformConfig& p) {
+    if (s.string("imei", p.imei) && !p.imei.empty()) {
+        if (auto e = registry::encode_imei(p.imei); !e) s.error("imei", without_key(e.error()));
+    }
+    if (s.string("imeisv", p.imeisv) && !p.imeisv.empty()) {
+        if (auto e = registry::encode_imeisv(p.imeisv); !e) s.error("imeisv", without_key(e.error()));
+    }
+    if (s.string("language", p.language) && !p.language.empty()) {
+        if (!registry::parse_platform_event("language", {{"language", p.language}})) {
+            s.error("language", toml_quote(p.language) + " is not two ISO 639 letters; write e.g. \"en\"");
+        }
+    }
+    if (s.string("access_technology", p.access_technology) && !p.access_technology.empty() &&
+        !registry::access_technology_code(p.access_technology)) {
+        s.error("access_technology", toml_quote(p.access_technology) +
+                                         " is not an access technology; use \"gsm\", \"utran\", "
+                                         "\"e-utran\", \"ng-ran\" ... or a number (TS 102 223 8.61)");
+    }
+    if (const toml::table* t = sub_table(s, "location")) {
+        Section loc(*t, s.key_path("location"), ctx,
+                    {"mcc", "mnc", "lac", "tac", "cell_id", "rnc_id", "eci"});
+        registry::EventArguments args{{"state", "normal"}};
+        for (const auto& [k, v] : *t) {
+            if (const auto* str = v.as_string()) {
+                args[std::string(k.str())] = str->get();
+            } else if (const auto* i = v.as_integer()) {
+                args[std::string(k.str())] = std::to_string(i->get());
+            } else {
+                loc.error(k.str(), "expected a string or an integer, found " + std::string(type_name(v)));
+            }
+        }
+        loc.finish();
+        if (auto e = registry::parse_platform_event("location-status", args); !e) {
+            s.error("location", e.error());
+        } else {
+            args.erase("state");
+            p.location = std::move(args);
+        }
+    }
+    s.finish();
 }
 
 ConfigResult parse_config(std::string_view text, const std::string& source) {
@@ -756,7 +917,13 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
     std::error_code abs_ec;
     const fs::path absolute = fs::absolute(source, abs_ec);
     config.path = abs_ec ? source : absolute.lexically_normal().string();
-    Section root(doc, "", ctx, {"card", "application", "bip", "debug", "trace", "log", "eem"});
+    Section root(
+        doc, "", ctx,
+        {"daemon", "card", "application", "dm_server", "bip", "debug", "trace", "log", "platform", "eem"});
+    if (const toml::table* t = sub_table(root, "daemon")) {
+        Section s(*t, "daemon", ctx, {"user", "group", "keep_capabilities"});
+        read_daemon(s, ctx, config.daemon);
+    }
     if (const toml::table* t = sub_table(root, "card")) {
         Section s(
             *t, "card", ctx,
@@ -780,12 +947,28 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
             check_applications(ctx, *array, config.applications);
         }
     }
+    if (const toml::node* n = root.node("dm_server")) {
+        const toml::array* array = n->as_array();
+        if (array == nullptr || !array->is_array_of_tables()) {
+            root.error("dm_server", "expected [[dm_server]] entries (an array of tables), found " +
+                                        std::string(type_name(*n)) + "; write each one as [[dm_server]]");
+        } else {
+            for (std::size_t i = 0; i < array->size(); ++i) {
+                DmServerConfig server;
+                Section s(*array->get(i)->as_table(), "dm_server[" + std::to_string(i) + "]", ctx,
+                          {"id", "secret", "auth_data", "nonce", "nonce_hex", "drop_bad_digest"});
+                read_dm_server(s, server);
+                config.dm_servers.push_back(std::move(server));
+            }
+            check_dm_servers(ctx, *array, config.dm_servers);
+        }
+    }
     if (const toml::table* t = sub_table(root, "bip")) {
         Section s(*t, "bip", ctx, {"listen", "allow_remote", "buffer_size", "max_channels"});
         read_bip(s, config.bip);
     }
     if (const toml::table* t = sub_table(root, "debug")) {
-        Section s(*t, "debug", ctx, {"socket", "group", "mode"});
+        Section s(*t, "debug", ctx, {"socket", "group", "mode", "max_clients", "max_line_bytes"});
         read_debug(s, config.debug);
     }
     if (const toml::table* t = sub_table(root, "trace")) {
@@ -801,6 +984,10 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
     if (const toml::table* t = sub_table(root, "log")) {
         Section s(*t, "log", ctx, {"level", "format", "category"});
         read_log(s, ctx, config.log);
+    }
+    if (const toml::table* t = sub_table(root, "platform")) {
+        Section s(*t, "platform", ctx, {"imei", "imeisv", "language", "access_technology", "location"});
+        read_platform(s, ctx, config.platform);
     }
     root.finish();
 
@@ -833,6 +1020,13 @@ ConfigResult load_config_file(const std::string& path) {
 std::string to_toml(const Config& c) {
     std::ostringstream o;
     o << "# effective configuration" << (c.path.empty() ? " (built-in defaults)" : " of " + c.path) << "\n\n";
+    o << "[daemon]\n";
+    o << "user = " << toml_quote(c.daemon.user) << "\n";
+    o << "group = " << toml_quote(c.daemon.group) << "\n";
+    o << "keep_capabilities = [";
+    for (std::size_t i = 0; i < c.daemon.keep_capabilities.size(); ++i)
+        o << (i ? ", " : "") << toml_quote(c.daemon.keep_capabilities[i]);
+    o << "]\n\n";
     o << "[card]\n";
     o << "link = " << toml_quote(name_of(c.card.link)) << "\n";
     o << "reader = " << toml_quote(c.card.reader) << "\n";
@@ -857,6 +1051,13 @@ std::string to_toml(const Config& c) {
         o << "launch = " << toml_quote(a.launch) << "\n";
         o << "launch_timeout_ms = " << a.launch_timeout_ms << "\n";
     }
+    for (const auto& d : c.dm_servers) {
+        // Secrets are not printed: the effective config is shown on terminals and in bug reports.
+        o << "\n[[dm_server]]\n";
+        o << "id = " << toml_quote(d.id) << "\n";
+        o << "# secret, auth_data, nonce: " << (d.secret.empty() ? "secret empty" : "set, not shown") << "\n";
+        o << "drop_bad_digest = " << (d.drop_bad_digest ? "true" : "false") << "\n";
+    }
     o << "\n[bip]\n";
     o << "listen = " << toml_quote(c.bip.listen) << "\n";
     o << "allow_remote = " << (c.bip.allow_remote ? "true" : "false") << "\n";
@@ -868,9 +1069,20 @@ std::string to_toml(const Config& c) {
     char mode[16];
     std::snprintf(mode, sizeof mode, "%04o", c.debug.mode);
     o << "mode = " << toml_quote(mode) << "\n";
+    o << "max_clients = " << c.debug.max_clients << "\n";
+    o << "max_line_bytes = " << c.debug.max_line_bytes << "\n";
     o << "\n[trace]\n";
     o << "gsmtap = " << toml_quote(c.trace.gsmtap) << "\n";
     o << "pcap = " << toml_quote(c.trace.pcap) << "\n";
+    o << "\n[platform]\n";
+    o << "imei = " << toml_quote(c.platform.imei) << "\n";
+    o << "imeisv = " << toml_quote(c.platform.imeisv) << "\n";
+    o << "language = " << toml_quote(c.platform.language) << "\n";
+    o << "access_technology = " << toml_quote(c.platform.access_technology) << "\n";
+    if (!c.platform.location.empty()) {
+        o << "\n[platform.location]\n";
+        for (const auto& [k, v] : c.platform.location) o << k << " = " << toml_quote(v) << "\n";
+    }
     o << "\n[eem]\n";
     o << "enabled = " << (c.eem.enabled ? "true" : "false") << "\n";
     o << "tap = " << toml_quote(c.eem.tap) << "\n";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -91,7 +92,18 @@ struct DebugConfig {
     std::string socket = "/run/dmsc-gateway/ctl.sock";  // "" = no debug socket
     std::string group;                                  // "" = the daemon's own group
     std::uint32_t mode = 0660;
+    std::uint32_t max_clients = 16;            // connections at once; one more is refused
+    std::uint32_t max_line_bytes = 64 * 1024;  // a longer request line is refused, then closed
     bool operator==(const DebugConfig&) const = default;
+};
+
+// [daemon]: who the daemon runs as after opening what needs root (docs/operations.md).
+struct DaemonConfig {
+    std::string user;   // "" = keep the identity it was started with
+    std::string group;  // "" = the user's primary group
+    // Capabilities kept across the switch to `user`: "CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE".
+    std::vector<std::string> keep_capabilities;
+    bool operator==(const DaemonConfig&) const = default;
 };
 
 struct TraceConfig {
@@ -100,6 +112,30 @@ struct TraceConfig {
     std::uint16_t gsmtap_port = 0;
     std::string pcap;  // "" = off; else a file path (absolute after loading)
     bool operator==(const TraceConfig&) const = default;
+};
+
+// A DM server whose Package#0 digests the gateway checks (docs/package0.md). Inspection only:
+// delivery is never changed unless `drop_bad_digest` is set.
+struct DmServerConfig {
+    std::string id;                // server identifier, as the notification carries it
+    std::string secret;            // DM 1.2: the server password; DM 2.0: the server secret (AuthNoti/Secret)
+    std::string auth_data;         // DM 2.0: auth-data appended to the digest input (AuthNoti/Data)
+    std::string nonce;             // DM 1.2: the server nonce (bytes of `nonce`, or of `nonce_hex` decoded)
+    bool drop_bad_digest = false;  // do not deliver a notification whose digest is wrong
+    bool operator==(const DmServerConfig&) const = default;
+};
+
+// [platform]: what the device tells the card through PROVIDE LOCAL INFORMATION until a
+// platform event (dmsc-ctl event) says otherwise. "" / empty = not known (answered '20'/'30').
+struct PlatformConfig {
+    std::string imei;               // 15 digits
+    std::string imeisv;             // 16 digits
+    std::string language;           // two ISO 639 letters
+    std::string access_technology;  // "gsm", "utran", "e-utran", "ng-ran" ... or a number
+    // [platform.location]: mcc, mnc, lac or tac, cell_id [rnc_id] or eci, as the
+    // location-status event takes them (normal service); kept as text, checked at load.
+    std::map<std::string, std::string> location;
+    bool operator==(const PlatformConfig&) const = default;
 };
 
 // [eem]: TCP/IP to a USB UICC over CDC EEM (docs/usb.md).
@@ -119,13 +155,16 @@ struct EemConfig {
 
 struct Config {
     std::string path;  // the file it came from ("" = built-in defaults)
+    DaemonConfig daemon;
     CardConfig card;
     std::vector<ApplicationConfig> applications;
+    std::vector<DmServerConfig> dm_servers;
     BipConfig bip;
     DebugConfig debug;
     TraceConfig trace;
     EemConfig eem;
     LogSettings log;
+    PlatformConfig platform;
     bool operator==(const Config&) const = default;
 };
 
@@ -166,6 +205,9 @@ public:
 private:
     std::vector<ConfigError> errors_;
 };
+
+// The [[dm_server]] entry for a server identifier, or nullptr.
+const DmServerConfig* find_dm_server(const Config& config, std::string_view id);
 
 // Whether this build has the card link (meson options decide which backends are compiled in).
 bool card_link_built(LinkKind link);

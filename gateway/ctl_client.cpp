@@ -27,8 +27,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kDaemonCommands[] = {"status", "stats", "channels", "apps",  "events",
-                                                "timers", "trace", "help",     "event", "call"};
+constexpr std::string_view kDaemonCommands[] = {"status", "stats", "channels", "apps", "events", "timers",
+                                                "trace",  "help",  "event",    "call", "sms-pp", "envelope"};
 
 volatile sig_atomic_t g_interrupted = 0;
 extern "C" void on_sigint(int) {
@@ -140,7 +140,7 @@ bool parse_kv(std::string_view a, json& out, std::string& error) {
         const std::string key(a.substr(0, eq - 1));
         try {
             out[key] = json::parse(a.substr(eq + 1));
-        } catch (const json::parse_error&) {
+        } catch (const json::exception&) {
             error = "'" + std::string(a) + "': the value after ':=' is not JSON";
             return false;
         }
@@ -221,7 +221,7 @@ private:
 bool parse_reply(const std::string& line, json& reply) {
     try {
         reply = json::parse(line);
-    } catch (const json::parse_error&) {
+    } catch (const json::exception&) {
         return false;
     }
     return reply.is_object();
@@ -360,6 +360,27 @@ int run_ctl_command(std::string_view cmd, const std::vector<std::string_view>& a
         if (!o.json)
             std::fprintf(stderr, "dmsc-ctl: %s\n", reply.value("error", std::string("error")).c_str());
         return 1;
+    }
+    // sms-pp: the ENVELOPE is queued; ask for its outcome until the card has answered it.
+    if (request["cmd"] == "sms-pp" && reply.contains("envelope")) {
+        const json poll = {{"cmd", "envelope"}, {"envelope", reply["envelope"]}};
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.timeout_ms);
+        while (reply.value("state", "") == "queued" || reply.value("state", "") == "busy") {
+            if (std::chrono::steady_clock::now() > deadline) {
+                std::fprintf(stderr, "dmsc-ctl: the card did not answer the ENVELOPE within %d ms\n",
+                             o.timeout_ms);
+                return 1;
+            }
+            ::poll(nullptr, 0, 20);
+            if (!c.send_line(poll.dump()) || c.read_line(line, o.timeout_ms) != Connection::Read::Line ||
+                !parse_reply(line, reply) || !reply.value("ok", false)) {
+                std::fprintf(stderr, "dmsc-ctl: %s: lost the ENVELOPE's outcome\n", path.c_str());
+                return 1;
+            }
+            if (o.json) std::printf("%s\n", line.c_str());
+        }
+        if (!o.json) std::fputs(format_reply(reply).c_str(), stdout);
+        return reply.value("state", "") == "done" ? 0 : 1;
     }
     if (!trace) {
         if (!o.json) std::fputs(format_reply(reply).c_str(), stdout);

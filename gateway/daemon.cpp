@@ -13,10 +13,12 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <utility>
 #include <variant>
 
 #include "cat/describe.hpp"
+#include "cat/envelope.hpp"
 #include "cat/profile.hpp"
 #include "cat/response.hpp"
 #include "dmsc_config.h"
@@ -98,6 +100,24 @@ std::vector<registry::ApplicationConfig> registry_applications(const Config& con
     return apps;
 }
 
+// [platform] into the registry's PlatformInfo: IMEI/IMEISV always (the device has them or
+// not); language, access technology and location when configured (an injected event changes
+// them later). The config was checked at load, so the parses here succeed.
+void apply_platform(registry::PlatformInfo& info, const PlatformConfig& p) {
+    info.imei = p.imei;
+    info.imeisv = p.imeisv;
+    if (!p.language.empty()) info.language = p.language;
+    if (!p.access_technology.empty())
+        info.access_technology = registry::access_technology_code(p.access_technology);
+    if (!p.location.empty()) {
+        registry::EventArguments args(p.location.begin(), p.location.end());
+        args["state"] = "normal";
+        if (auto ev = registry::parse_platform_event("location-status", args)) {
+            if (const auto* loc = std::get_if<registry::LocationStatus>(&ev.value())) info.location = *loc;
+        }
+    }
+}
+
 registry::RegistryConfig registry_config(const Config& config) {
     registry::RegistryConfig rc;
     rc.applications = registry_applications(config);
@@ -106,6 +126,7 @@ registry::RegistryConfig registry_config(const Config& config) {
     rc.polling.default_interval = registry::Milliseconds(config.card.poll_interval_ms);
     rc.polling.min_interval = registry::Milliseconds(config.card.poll_interval_min_ms);
     rc.polling.default_enabled = config.card.poll_interval_ms != 0;
+    apply_platform(rc.platform, config.platform);
     return rc;
 }
 
@@ -250,13 +271,16 @@ void Daemon::start() {
         signals_.add(SIGHUP);
         wait_signals();
     }
+    run_as_ = resolve_run_as(config_);       // a missing account is a configuration error
+    if (run_as_) (void)plan_drop(*run_as_);  // neither root nor that user: refuse before opening anything
     start_traces();
     start_debug_socket();
-    start_card_link();
-    if (config_.eem.enabled) {
+    if (config_.eem.enabled) {  // the TAP and the hosts line need root: before the drop
         eem_ = std::make_unique<EemService>(io_, config_.eem);
         eem_->start();
     }
+    open_privileged_then_drop();
+    start_card_link();
     add_status_provider("interfaces", [this] {
         return nlohmann::json{{"apdu",
                                {{"link", link_ ? link_->name() : std::string(name_of(config_.card.link))},
@@ -289,6 +313,12 @@ void Daemon::start_debug_socket() {
     DebugServerOptions o;
     o.path = config_.debug.socket;
     o.group = config_.debug.group;
+    o.max_clients = config_.debug.max_clients;
+    o.max_line = config_.debug.max_line_bytes;
+    if (run_as_) {  // created by root, handed to the account the daemon switches to
+        o.owner = run_as_->uid;
+        if (o.group.empty()) o.group = run_as_->group;
+    }
     auto server = std::make_unique<DebugServer>(io_, o);
     server->on_error([](const std::string& message) { log_warn(LogCategory::Ctl, message); });
     server->add_command(
@@ -308,6 +338,35 @@ void Daemon::start_debug_socket() {
     }
     log_info(LogCategory::Ctl, "debug socket ", config_.debug.socket);
     debug_server_ = std::move(server);
+}
+
+// --- privilege drop ([daemon], docs/operations.md) ------------------------------------------
+
+void Daemon::add_privileged_step(std::string name, std::function<void()> step) {
+    privileged_steps_.emplace_back(std::move(name), std::move(step));
+}
+
+void Daemon::open_privileged_then_drop() {
+    for (const auto& [name, step] : privileged_steps_) {
+        try {
+            step();
+        } catch (const std::exception& e) {
+            throw std::runtime_error(name + ": " + e.what());
+        }
+    }
+    if (!run_as_) {
+        if (::geteuid() == 0) log_info(LogCategory::Daemon, "running as root (daemon.user is not set)");
+        return;
+    }
+    if (plan_drop(*run_as_) == DropPlan::AlreadyThere) {
+        log_info(LogCategory::Daemon, "already running as ", run_as_->user, " (uid ", run_as_->uid, ")");
+        return;
+    }
+    drop_privileges(*run_as_);  // throws: start-up fails, main exits 1
+    std::string kept;
+    for (const auto& name : config_.daemon.keep_capabilities) kept += (kept.empty() ? "" : ", ") + name;
+    log_info(LogCategory::Daemon, "running as user ", run_as_->user, " (uid ", run_as_->uid, "), group ",
+             run_as_->group, " (gid ", run_as_->gid, ")", kept.empty() ? "" : ", keeping ", kept);
 }
 
 void Daemon::start_card_link() {
@@ -393,6 +452,7 @@ bool Daemon::reload_from(const std::string& path) {
     keep(next.card.share, config_.card.share, "card.share");
     keep(next.bip, config_.bip, "[bip]");
     keep(next.debug, config_.debug, "[debug]");
+    keep(next.daemon, config_.daemon, "[daemon]");
 
     auto apps = registry_->reload_applications(registry_applications(next));
     if (!apps) {
@@ -403,6 +463,11 @@ bool Daemon::reload_from(const std::string& path) {
     }
     if (apps.value())
         log_info(LogCategory::Config, "applications changed; registering them with the card again");
+    if (next.platform != config_.platform) {
+        log_info(LogCategory::Config,
+                 "[platform] changed; PROVIDE LOCAL INFORMATION answers from the new values");
+        apply_platform(registry_->platform(), next.platform);
+    }
     Config before = std::move(config_);
     config_ = std::move(next);
     apply_log_settings();
@@ -481,16 +546,62 @@ std::optional<cat::EnvelopeId> Daemon::queue_envelope(cat::Bytes ber) {
         return std::nullopt;
     }
     const cat::EnvelopeId id = next_envelope_id_++;
+    const cat::Bytes ber_copy = ber;
     if (!session_->queue_envelope(std::move(ber), id)) {
         ++stats_.envelopes_refused;
         log_warn(LogCategory::Cat, "ENVELOPE ", kind, " refused (queue full or longer than 255 bytes)");
         return std::nullopt;
     }
     ++stats_.envelopes_queued[kind];
+    // bip/ queues its Data available / Channel status Event downloads here (after its own
+    // check of the card's event list): the `events` counts include them.
+    if (auto env = cat::decode_envelope(ber_copy);
+        env && env->tag == static_cast<std::uint8_t>(cat::BerTag::EventDownload)) {
+        if (const auto event = env->event())
+            registry_->event_queued_elsewhere(static_cast<cat::EventType>(*event));
+    }
     log_debug(LogCategory::Cat, "ENVELOPE #", id, " ", kind, " queued");
     envelope_kinds_[id] = std::move(kind);
     pump();
     return id;
+}
+
+std::optional<cat::EnvelopeId> Daemon::sms_pp_download(cat::Bytes address, cat::Bytes tpdu) {
+    cat::Bytes ber = cat::encode(cat::sms_pp_download(std::move(address), std::move(tpdu)));
+    // Tracked before it is queued: queue_envelope() pumps, and a synchronous link may answer
+    // before it returns.
+    const cat::EnvelopeId id = next_envelope_id_;
+    TrackedEnvelope t;
+    t.kind = envelope_kind(ber);
+    tracked_[id] = t;
+    tracked_order_.push_back(id);
+    constexpr std::size_t kKeepTracked = 64;
+    while (tracked_order_.size() > kKeepTracked) {
+        tracked_.erase(tracked_order_.front());
+        tracked_order_.erase(tracked_order_.begin());
+    }
+    auto queued = queue_envelope(std::move(ber));
+    if (!queued || *queued != id) {
+        tracked_.erase(id);
+        std::erase(tracked_order_, id);
+        return std::nullopt;
+    }
+    log_info(LogCategory::Cat, "SMS-PP data download queued as ENVELOPE #", id);
+    return queued;
+}
+
+nlohmann::json Daemon::envelope_result(cat::EnvelopeId id) const {
+    const auto it = tracked_.find(id);
+    if (it == tracked_.end()) return nullptr;
+    const TrackedEnvelope& t = it->second;
+    nlohmann::json j = {{"envelope", id},
+                        {"kind", t.kind},
+                        {"state", t.state},
+                        {"sw", sw_json(t.sw)},
+                        {"data", cat::to_hex(t.data)},
+                        {"busy_retries", t.busy_retries}};
+    if (!t.reason.empty()) j["reason"] = t.reason;
+    return j;
 }
 
 bool Daemon::complete(std::uint8_t command_number, cat::TerminalResponse response) {
@@ -559,14 +670,19 @@ void Daemon::register_own_handlers() {
             }
             if (outcome->refresh == registry::RefreshAction::ResetCard) {
                 log_info(LogCategory::Cat, "REFRESH: resetting the card");
+                ++stats_.refresh_resets;
                 const std::uint64_t generation = card_generation_;
                 boost::asio::post(io_, [this, generation] {
                     if (!stopped_ && link_ && generation == card_generation_) link_->reset();
                 });
             } else if (outcome->refresh == registry::RefreshAction::Reinitialise) {
-                // TODO: TERMINAL PROFILE again after the TERMINAL RESPONSE, then
-                // Registry::toolkit_reinitialised(); not wired yet.
-                log_warn(LogCategory::Cat, "REFRESH: toolkit re-initialisation is not wired yet");
+                // TS 102 223 clause 6.4.7: NAA initialisation includes the profile download
+                // (clause 5). The session sends TERMINAL PROFILE right after this TERMINAL
+                // RESPONSE; ProfileDownloaded{reinitialisation} then registers the Terminal
+                // Applications again. Queued ENVELOPEs stay queued (no reset).
+                log_info(LogCategory::Cat, "REFRESH: toolkit re-initialisation (TERMINAL PROFILE again)");
+                ++stats_.refresh_reinitialisations;
+                if (session_) session_->reinitialise();
             }
             if (!outcome->response) return cat::Pending{};
             return *outcome->response;
@@ -646,6 +762,55 @@ void Daemon::register_registry_commands(DebugServer& server) {
             return {{"timers", timers}, {"polling", polling}};
         },
         "TIMER MANAGEMENT timers and STATUS polling");
+    server.add_command(
+        "sms-pp",
+        [this](const json& request) -> json {
+            auto hex_field = [&](const char* key, bool required) -> cat::Bytes {
+                if (!request.contains(key)) {
+                    if (required)
+                        throw CommandError(std::string("\"") + key +
+                                           "\" missing: the SMS-DELIVER TPDU in hex (TS 23.040 9.2.2.1)");
+                    return {};
+                }
+                cat::Bytes out;
+                if (!request[key].is_string() || !cat::from_hex(request[key].get<std::string>(), out)) {
+                    throw CommandError(std::string("\"") + key + "\" is not a hex string");
+                }
+                return out;
+            };
+            cat::Bytes tpdu = hex_field("tpdu", true);
+            cat::Bytes address = hex_field("address", false);
+            if (tpdu.empty()) throw CommandError("\"tpdu\" is empty");
+            if (card_state_ != CardState::Powered) throw CommandError("no card: nothing to download to");
+            const std::size_t size = cat::encode(cat::sms_pp_download(address, tpdu)).size();
+            if (size > 255) {
+                throw CommandError("the ENVELOPE would be " + std::to_string(size) +
+                                   " bytes; one short APDU carries at most 255 (shorten the TPDU)");
+            }
+            const auto id = sms_pp_download(std::move(address), std::move(tpdu));
+            if (!id) throw CommandError("the ENVELOPE was not queued (queue full or the card is gone)");
+            return envelope_result(*id);
+        },
+        "SMS-PP data download: {\"tpdu\":HEX[,\"address\":HEX]}; then `envelope` for the card's answer");
+    server.add_command(
+        "envelope",
+        [this](const json& request) -> json {
+            cat::EnvelopeId id = 0;
+            const json* v = request.contains("envelope") ? &request["envelope"] : nullptr;
+            if (v != nullptr && v->is_number_unsigned()) {
+                id = v->get<cat::EnvelopeId>();
+            } else if (v != nullptr && v->is_string() && !v->get<std::string>().empty() &&
+                       v->get<std::string>().find_first_not_of("0123456789") == std::string::npos &&
+                       v->get<std::string>().size() < 18) {
+                id = std::stoull(v->get<std::string>());
+            } else {
+                throw CommandError("\"envelope\" missing or not a number: give the number `sms-pp` answered");
+            }
+            json r = envelope_result(id);
+            if (r.is_null()) throw CommandError("no tracked ENVELOPE #" + std::to_string(id));
+            return r;
+        },
+        "the card's answer to a tracked ENVELOPE (sms-pp): {\"envelope\":N}");
     server.add_command(
         "event",
         [this](const json& request) -> json {
@@ -853,8 +1018,12 @@ void Daemon::handle_event(const cat::SessionEvent& event) {
     std::visit(
         Overloaded{
             [&](const cat::ProfileDownloaded& e) {
-                log_info(LogCategory::Cat, "TERMINAL PROFILE sent (", cat::to_hex(terminal_profile_),
-                         "): ", cat::describe_sw(e.sw.sw1, e.sw.sw2));
+                log_info(LogCategory::Cat,
+                         e.reinitialisation ? "TERMINAL PROFILE sent again (" : "TERMINAL PROFILE sent (",
+                         cat::to_hex(terminal_profile_), "): ", cat::describe_sw(e.sw.sw1, e.sw.sw2));
+                // After a REFRESH's re-initialisation the Terminal Applications go again
+                // (clause 7: registration follows the profile download).
+                if (e.reinitialisation) registry_->toolkit_reinitialised();
             },
             [&](const cat::ProactiveCommandReceived& e) {
                 ++stats_.proactive_commands[command_name(e.details.type)];
@@ -867,6 +1036,11 @@ void Daemon::handle_event(const cat::SessionEvent& event) {
             },
             [&](const cat::EnvelopeDone& e) {
                 if (registry::is_registry_envelope(e.id)) registry_->on_envelope_done(e.id, e.sw);
+                if (auto t = tracked_.find(e.id); t != tracked_.end()) {
+                    t->second.state = "done";
+                    t->second.sw = e.sw;
+                    t->second.data = e.data;
+                }
                 const auto it = envelope_kinds_.find(e.id);
                 ++stats_.envelopes_done[it != envelope_kinds_.end() ? it->second : "unknown"];
                 if (it != envelope_kinds_.end()) envelope_kinds_.erase(it);
@@ -874,11 +1048,20 @@ void Daemon::handle_event(const cat::SessionEvent& event) {
             },
             [&](const cat::EnvelopeBusy& e) {
                 if (registry::is_registry_envelope(e.id)) registry_->on_envelope_busy(e.id);
+                if (auto t = tracked_.find(e.id); t != tracked_.end()) {
+                    t->second.state = "busy";
+                    ++t->second.busy_retries;
+                }
                 ++stats_.busy_retries;
                 log_debug(LogCategory::Cat, cat::describe(event));
             },
             [&](const cat::EnvelopeFailed& e) {
                 if (registry::is_registry_envelope(e.id)) registry_->on_envelope_failed(e.id, e.reason, e.sw);
+                if (auto t = tracked_.find(e.id); t != tracked_.end()) {
+                    t->second.state = "failed";
+                    t->second.sw = e.sw;
+                    t->second.reason = std::string(cat::name_of(e.reason));
+                }
                 ++stats_.envelopes_failed[std::string(cat::name_of(e.reason))];
                 envelope_kinds_.erase(e.id);
                 log_warn(LogCategory::Cat, cat::describe(event));
@@ -1014,7 +1197,11 @@ nlohmann::json Daemon::stats_json() const {
           {"handler_timeouts", stats_.handler_timeouts},
           {"completions_ignored", stats_.completions_ignored}}},
         {"card",
-         {{"ready", stats_.cards_ready}, {"gone", stats_.cards_gone}, {"status_polls", stats_.status_polls}}},
+         {{"ready", stats_.cards_ready},
+          {"gone", stats_.cards_gone},
+          {"status_polls", stats_.status_polls},
+          {"refresh_resets", stats_.refresh_resets},
+          {"refresh_reinitialisations", stats_.refresh_reinitialisations}}},
         {"config", {{"reloads", stats_.reloads}, {"reload_failures", stats_.reload_failures}}},
     };
 }

@@ -25,6 +25,7 @@
 #include "cat/session.hpp"
 #include "gateway/card_link.hpp"
 #include "gateway/config.hpp"
+#include "gateway/privileges.hpp"
 #include "gateway/trace.hpp"
 #include "registry/registry.hpp"
 
@@ -55,6 +56,8 @@ struct Stats {
     std::uint64_t handler_timeouts = 0;
     std::uint64_t completions_ignored = 0;
     std::uint64_t status_polls = 0;
+    std::uint64_t refresh_resets = 0;             // REFRESH UICC reset: card reset by the link
+    std::uint64_t refresh_reinitialisations = 0;  // REFRESH NAA init: TERMINAL PROFILE again
     std::uint64_t cards_ready = 0;
     std::uint64_t cards_gone = 0;
     std::uint64_t reloads = 0;
@@ -122,6 +125,7 @@ public:
     const registry::Registry& registry() const { return *registry_; }
     // The BIP engine and its sockets (OPEN CHANNEL ... in Terminal Server Mode over TCP).
     const BipSockets& bip() const { return *bip_; }
+    BipSockets& bip() { return *bip_; }  // set_delivery_hook (the Package#0 inspector)
     // Current STATUS polling interval; nullopt while polling is off.
     std::optional<std::chrono::milliseconds> poll_interval() const;
 
@@ -135,12 +139,27 @@ public:
     bool complete(std::uint8_t command_number, cat::TerminalResponse response);
     // A STATUS as soon as the card is idle (wake-up).
     void request_status();
+    // SMS-PP data download (TS 102 223 clause 7.1): the ENVELOPE ('D1': device identities
+    // network → UICC, the optional service centre address (8.1 value: TON/NPI + BCD), the
+    // SMS-DELIVER TPDU) is queued and tracked: envelope_result(id) says what the card
+    // answered. nullopt when refused (no card, queue full, longer than 255 bytes).
+    std::optional<cat::EnvelopeId> sms_pp_download(cat::Bytes address, cat::Bytes tpdu);
+    // A tracked ENVELOPE (SMS-PP): {"envelope", "kind", "state": queued|busy|done|failed,
+    // "sw", "data", "reason", "busy_retries"}; null when unknown (the last 64 are kept).
+    nlohmann::json envelope_result(cat::EnvelopeId id) const;
 
     ObserverId add_apdu_observer(ApduObserver observer);
     ObserverId add_session_observer(SessionObserver observer);
     ObserverId add_card_observer(CardObserver observer);
     ObserverId add_reload_observer(ReloadObserver observer);
     ObserverId add_stop_observer(std::function<void()> observer);
+    // Start-up steps that need root (the EEM TAP device, ...): start() runs them after the
+    // trace sinks and the debug socket and before the privilege drop ([daemon] user,
+    // docs/operations.md), then starts the card link unprivileged. Register before start();
+    // a step that throws stops the start-up with "NAME: what".
+    void add_privileged_step(std::string name, std::function<void()> step);
+    // The account start() switched to; nullopt when daemon.user is "".
+    const std::optional<RunAs>& run_as() const { return run_as_; }
     void remove_observer(ObserverId id);
 
     // The debug socket (nullptr when debug.socket = "" or before start()): other layers add
@@ -185,6 +204,7 @@ private:
     void start_traces();
     void start_debug_socket();
     void start_card_link();
+    void open_privileged_then_drop();
     void apply_log_settings() const;
     void publish(const ApduRecord& record);
 
@@ -195,6 +215,8 @@ private:
     std::optional<cat::TimePoint> armed_deadline_;
     boost::asio::signal_set signals_;
 
+    std::optional<RunAs> run_as_;
+    std::vector<std::pair<std::string, std::function<void()>>> privileged_steps_;
     std::unique_ptr<TraceWriter> traces_;
     std::unique_ptr<DebugServer> debug_server_;
     std::unique_ptr<CardLink> link_;
@@ -217,6 +239,17 @@ private:
 
     cat::EnvelopeId next_envelope_id_ = 1;
     std::map<cat::EnvelopeId, std::string> envelope_kinds_;
+    // ENVELOPEs whose outcome a caller asks for later (SMS-PP data download), oldest first.
+    struct TrackedEnvelope {
+        std::string kind;
+        std::string state = "queued";  // queued | busy | done | failed
+        std::optional<cat::StatusWord> sw;
+        cat::Bytes data;
+        std::string reason;
+        std::uint64_t busy_retries = 0;
+    };
+    std::map<cat::EnvelopeId, TrackedEnvelope> tracked_;
+    std::vector<cat::EnvelopeId> tracked_order_;
 
     ObserverId next_observer_ = 1;
     Observers<ApduObserver> apdu_observers_;

@@ -17,11 +17,15 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #pragma GCC diagnostic pop
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <variant>
 #include <vector>
+
+#include "gateway/debug_request.hpp"
 
 namespace dmsc::gateway {
 
@@ -32,13 +36,11 @@ using stream = boost::asio::local::stream_protocol;
 
 // Card text may be anything: never let invalid UTF-8 throw out of a reply.
 std::string dump_line(const json& j) {
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+    return debug_dump_line(j);
 }
 
 std::string error_line(const std::string& message, const json* id = nullptr) {
-    json j = {{"ok", false}, {"error", message}};
-    if (id) j["id"] = *id;
-    return dump_line(j);
+    return debug_error_line(message, id);
 }
 
 std::string errno_text(int e) {
@@ -76,6 +78,25 @@ bool user_in_group(uid_t uid, gid_t primary, gid_t gid) {
         if (g == gid) return true;
     }
     return false;
+}
+
+// Whether the peer process has `gid` as its group or a supplementary group (SO_PEERGROUPS,
+// Linux 4.13+); where the kernel lacks it, the peer user's groups in the group database.
+bool peer_in_group(int fd, const ucred& cred, gid_t gid) {
+    if (cred.gid == gid) return true;
+#ifdef SO_PEERGROUPS
+    std::vector<gid_t> groups(64);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto len = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+        if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) == 0) {
+            groups.resize(len / sizeof(gid_t));
+            return std::find(groups.begin(), groups.end(), gid) != groups.end();
+        }
+        if (errno != ERANGE) break;
+        groups.resize(len / sizeof(gid_t) + 1);
+    }
+#endif
+    return user_in_group(cred.uid, cred.gid, gid);
 }
 
 }  // namespace
@@ -281,9 +302,10 @@ void DebugServer::start() {
                                  std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " characters");
     }
     const auto parent = std::filesystem::path(path).parent_path();
+    bool created_parent = false;
     if (!parent.empty()) {
         std::error_code ec;
-        std::filesystem::create_directories(parent, ec);
+        created_parent = std::filesystem::create_directories(parent, ec);
         if (ec) {
             throw std::runtime_error("debug socket " + path + ": cannot create " + parent.string() + ": " +
                                      ec.message());
@@ -304,12 +326,20 @@ void DebugServer::start() {
         ::unlink(path.c_str());
         throw std::runtime_error("debug socket " + path + ": chmod 0660: " + errno_text(e));
     }
-    if (socket_gid_ && ::chown(path.c_str(), static_cast<uid_t>(-1), *socket_gid_) != 0) {
+    const uid_t owner = options_.owner ? *options_.owner : static_cast<uid_t>(-1);
+    if ((socket_gid_ || options_.owner) &&
+        ::chown(path.c_str(), owner, socket_gid_ ? *socket_gid_ : static_cast<gid_t>(-1)) != 0) {
         const int e = errno;
         acceptor_.close(ec);
         ::unlink(path.c_str());
         throw std::runtime_error("debug socket " + path + ": chown to group \"" + options_.group +
                                  "\": " + errno_text(e) + " (the daemon must be root or a member)");
+    }
+    // A directory we made is handed over too, so the daemon can remove the socket at stop
+    // after the privilege drop (never a directory that existed before).
+    if (created_parent && options_.owner &&
+        ::chown(parent.c_str(), *options_.owner, socket_gid_ ? *socket_gid_ : static_cast<gid_t>(-1)) != 0) {
+        log("debug socket: chown " + parent.string() + ": " + errno_text(errno));
     }
     if (!socket_gid_) socket_gid_ = ::getegid();
     acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
@@ -341,7 +371,7 @@ bool DebugServer::peer_allowed(int fd, std::string& why) const {
         return false;
     }
     if (cred.uid == 0 || cred.uid == ::geteuid()) return true;
-    if (socket_gid_ && user_in_group(cred.uid, cred.gid, *socket_gid_)) return true;
+    if (socket_gid_ && peer_in_group(fd, cred, *socket_gid_)) return true;
     why = "uid " + std::to_string(cred.uid) + " (pid " + std::to_string(cred.pid) +
           ") is neither root, the daemon's user nor in the socket's group";
     return false;
@@ -407,18 +437,11 @@ std::string DebugServer::known_commands() const {
 }
 
 std::string DebugServer::handle_line(const std::string& line, bool* start_trace) {
-    json request;
-    try {
-        request = json::parse(line);
-    } catch (const json::parse_error& e) {
-        return error_line(std::string("malformed JSON: ") + e.what());
-    }
-    if (!request.is_object()) return error_line("a request is a JSON object such as {\"cmd\":\"status\"}");
-    const json* id = request.contains("id") ? &request["id"] : nullptr;
-    if (!request.contains("cmd") || !request["cmd"].is_string()) {
-        return error_line("missing \"cmd\" (a string); commands: " + known_commands(), id);
-    }
-    const std::string cmd = request["cmd"].get<std::string>();
+    auto parsed = parse_debug_request(line, known_commands());
+    if (auto* error = std::get_if<std::string>(&parsed)) return std::move(*error);
+    const DebugRequest& request = std::get<DebugRequest>(parsed);
+    const json* id = request.id ? &*request.id : nullptr;
+    const std::string& cmd = request.cmd;
     json reply;
     if (cmd == "help") {
         json list = {{"help", "list the commands"},
@@ -430,7 +453,7 @@ std::string DebugServer::handle_line(const std::string& line, bool* start_trace)
         reply = {{"streaming", true}};
     } else if (auto it = commands_.find(cmd); it != commands_.end()) {
         try {
-            json r = it->second.handler(request);
+            json r = it->second.handler(request.object);
             if (r.is_object()) {
                 reply = std::move(r);
             } else if (!r.is_null()) {
@@ -454,9 +477,7 @@ std::string DebugServer::handle_line(const std::string& line, bool* start_trace)
         if (id) err["id"] = *id;
         return dump_line(err);
     }
-    reply["ok"] = true;
-    if (id) reply["id"] = *id;
-    return dump_line(reply);
+    return debug_reply_line(std::move(reply), id);
 }
 
 }  // namespace dmsc::gateway

@@ -39,6 +39,7 @@ struct DebugServerOptions {
     std::size_t max_clients = 16;             // one more → error reply and close
     std::size_t max_backlog_bytes = 1 << 20;  // unsent bytes per client before trace records drop
     bool check_peer = true;                   // SO_PEERCRED: root, our uid or the socket's group
+    std::optional<uid_t> owner;               // chown the socket file to this user (privilege drop)
 };
 
 class DebugServer {

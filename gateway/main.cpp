@@ -12,6 +12,8 @@
 #include "gateway/config.hpp"
 #include "gateway/daemon.hpp"
 #include "gateway/log.hpp"
+#include "gateway/privileges.hpp"
+#include "gateway/sd_notify.hpp"
 
 namespace {
 
@@ -101,6 +103,38 @@ ConfigResult load(const Args& args, bool& defaults_used) {
     return load_config_file(path);
 }
 
+// --- systemd (Type=notify) and the [daemon] account (docs/operations.md) ------------------
+
+// READY=1 once start-up is done (debug socket listening, privileges dropped, card link
+// waiting for a card); STATUS= follows the card; STOPPING=1 at stop. Without NOTIFY_SOCKET
+// (not under systemd) every send is a no-op.
+void attach_systemd_notify(Daemon& daemon) {
+    Daemon::CardObserver card;
+    card.ready = [](const CardInfo&) { sd_notify_send("STATUS=card present"); };
+    card.gone = [](const std::string& reason) {
+        sd_notify_send("STATUS=waiting for a card (" + reason + ")");
+    };
+    daemon.add_card_observer(std::move(card));
+    daemon.add_stop_observer([] { sd_notify_send("STOPPING=1"); });
+}
+
+void notify_ready() {
+    std::string why;
+    if (!sd_notify_send("READY=1\nSTATUS=waiting for a card", &why) && !why.empty()) {
+        log_warn(LogCategory::Daemon, "sd_notify: ", why);
+    }
+}
+
+// --check-config: accounts are looked up at start-up; say now when one is missing here.
+void warn_missing_accounts(const Config& config) {
+    try {
+        (void)resolve_run_as(config);
+    } catch (const ConfigException& e) {
+        for (const auto& error : e.errors())
+            std::cerr << "dmsc-gatewayd: warning: " << error.to_string() << " (start-up would fail)\n";
+    }
+}
+
 int run(const Args& args) {
     bool defaults_used = false;
     ConfigResult loaded = load(args, defaults_used);
@@ -114,6 +148,7 @@ int run(const Args& args) {
         if (defaults_used) {
             std::cerr << "dmsc-gatewayd: " << kDefaultConfigPath << " does not exist; built-in defaults:\n";
         }
+        warn_missing_accounts(*loaded.config);
         std::cout << to_toml(*loaded.config);
         return kExitOk;
     }
@@ -124,7 +159,9 @@ int run(const Args& args) {
         log_warn(LogCategory::Config, kDefaultConfigPath,
                  " does not exist; running with built-in defaults (see gateway.example.toml)");
     }
+    attach_systemd_notify(daemon);
     daemon.start();
+    notify_ready();
     return daemon.run();
 }
 

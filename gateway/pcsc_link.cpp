@@ -454,6 +454,13 @@ private:
             card_.reset();
             post_gone("card removed (" + what + ": " + pcsc_error_text(code) + ")");
         }
+        // A card that fails before a single exchange succeeded is one pcscd still lists but
+        // that is gone (vpcd and real readers notice a removal only at their next poll):
+        // connecting again at once would spin connect → fail → connect until then. Back off.
+        if (!exchanged_since_connect_) {
+            schedule_retry();
+            return;
+        }
         connect();
     }
 
@@ -536,7 +543,11 @@ private:
                     transient = true;
                 } else if (rv == SCARD_E_PROTO_MISMATCH) {
                     post_warning("reader '" + reader + "': card does not offer the configured protocol");
-                } else if (rv == SCARD_E_NOT_READY || rv == SCARD_F_UNKNOWN_ERROR) {
+                } else if (rv == SCARD_E_NOT_READY || rv == SCARD_F_UNKNOWN_ERROR ||
+                           rv == SCARD_W_REMOVED_CARD || rv == SCARD_W_UNPOWERED_CARD) {
+                    // Removed / unpowered at connect: a card swapped while pcscd powered it up
+                    // (pcscd then keeps it "present, unpowered" and reports no further change
+                    // until the next insertion). Try again with back-off.
                     transient = true;
                 }
                 continue;  // mute / unsupported cards wait for the next insertion
@@ -555,7 +566,7 @@ private:
                 schedule_retry();
                 return;
             }
-            connect_backoff_.reset();
+            exchanged_since_connect_ = false;  // the back-off is reset by the first exchange
             retry_at_.reset();
             log(LogLevel::Info,
                 "card in '" + info.reader + "', " + info.protocol + ", ATR " + cat::to_hex(info.atr));
@@ -597,6 +608,8 @@ private:
                                 static_cast<DWORD>(request.command.size()), nullptr, receive_.data(), &len);
         TransmitResult result;
         if (rv == SCARD_S_SUCCESS && len >= 2) {
+            if (!exchanged_since_connect_) connect_backoff_.reset();
+            exchanged_since_connect_ = true;
             result.ok = true;
             result.response.assign(receive_.begin(), receive_.begin() + static_cast<std::ptrdiff_t>(len));
             post_result(std::move(request.done), std::move(result));
@@ -759,6 +772,7 @@ private:
     cat::Bytes receive_;
     Backoff connect_backoff_;
     std::optional<Clock::time_point> retry_at_;
+    bool exchanged_since_connect_ = false;  // an SCardTransmit succeeded on this handle
     int context_failures_ = 0;
 
     std::thread card_thread_;

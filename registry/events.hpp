@@ -135,6 +135,10 @@ public:
                                                    Outbox& out);
     std::optional<EnvelopeId> offer_channel_status(const cat::ChannelStatus& status, Outbox& out);
 
+    // An Event download built elsewhere (bip/ through the daemon's ENVELOPE hook, after its
+    // own is_registered() check) was queued: counted as sent like the ones offered here.
+    void count_sent(cat::EventType type) { ++sent_[static_cast<std::uint8_t>(type)]; }
+
     // Card session over (removed, reset): the list is gone (6.4.16).
     void clear() { list_.clear(); }
 

@@ -71,6 +71,9 @@ public:
     // For bip/: the same filter for Data available / Channel status.
     std::optional<EnvelopeId> data_available(const cat::ChannelStatus& status, std::size_t available);
     std::optional<EnvelopeId> channel_status(const cat::ChannelStatus& status);
+    // An Event download the daemon queued for another layer (bip/ builds Data available and
+    // Channel status itself): counted in events_snapshot() as sent.
+    void event_queued_elsewhere(cat::EventType type) { events_.count_sent(type); }
 
     // ---- time ----
     // Expires due timers (their ENVELOPEs queued). Call at next_deadline() or any time.

@@ -105,6 +105,20 @@ std::string Verdict::describe() const {
 
 Card::Card(Scenario scenario) : scenario_(std::move(scenario)) {
     atr_ = scenario_.card.atr.empty() ? kDefaultAtr : scenario_.card.atr;
+    if (scenario_.scws.enabled) scws_ = std::make_unique<Scws>(scenario_.scws);
+}
+
+Card::~Card() = default;
+
+void Card::absorb_scws_log() {
+    if (!scws_) return;
+    for (auto& [failed, text] : scws_->take_log()) {
+        if (failed) {
+            fail(std::move(text));
+        } else {
+            note(std::move(text));
+        }
+    }
 }
 
 cat::Bytes Card::power_on(cat::TimePoint now) {
@@ -118,8 +132,10 @@ void Card::power_off() {
     if (powered_) note("power off");
     powered_ = false;
     pending_.reset();
+    scenario_next_.reset();
     outstanding_.reset();
     get_response_.clear();
+    if (scws_) scws_->reset();
 }
 
 void Card::restart_run(cat::TimePoint now) {
@@ -133,10 +149,14 @@ void Card::restart_run(cat::TimePoint now) {
     last_channel_.reset();
     number_ = 0;
     pending_.reset();
+    scenario_next_.reset();
     outstanding_.reset();
+    if (scws_) scws_->reset();
     commands_.clear();
     command_index_ = 0;
+    received_.clear();
     cursor_ = 0;
+    passes_ = 0;
     arm_current(now);
 }
 
@@ -171,7 +191,11 @@ std::uint8_t Card::next_number() {
 void Card::arm_current(cat::TimePoint now) {
     state_ = StepState::Waiting;
     commands_.clear();
+    open_listeners_.clear();
+    scenario_next_.reset();
     command_index_ = 0;
+    step_received_.clear();
+    awaiting_data_ = false;
     if (cursor_ >= scenario_.steps.size()) return;
     const Trigger& t = scenario_.steps[cursor_].trigger;
     // "response" is met the moment the step becomes current; "profile" and
@@ -229,8 +253,31 @@ void Card::check_application_expectation(const Step& step) {
 void Card::tick(cat::TimePoint now) {
     // At most one proactive command at a time (TS 102 223 clause 6.2).
     if (pending_ || outstanding_) return;
-    if (cursor_ >= scenario_.steps.size()) return;
-    if (state_ == StepState::Due && now >= due_at_) fire(now);
+    if (cursor_ < scenario_.steps.size() && state_ == StepState::Due && now >= due_at_) {
+        fire(now);
+        if (pending_ || outstanding_) return;  // fire() of a waiting step may tick() itself
+    }
+    // The scenario's step and the SCWS take turns, one command each.
+    auto take_scenario = [&] {
+        pending_ = std::move(scenario_next_);
+        scenario_next_.reset();
+        pending_owner_ = last_owner_ = Owner::Scenario;
+    };
+    if (scenario_next_ && (!scws_ || last_owner_ == Owner::Scws)) {
+        take_scenario();
+        return;
+    }
+    if (scws_) {
+        if (auto c = scws_->next_command()) {
+            const auto channel_dev = static_cast<std::uint8_t>(0x20 + c->channel);
+            pending_ = proactive(next_number(), c->type, c->qualifier, channel_dev, c->body, std::nullopt);
+            pending_owner_ = last_owner_ = Owner::Scws;
+            absorb_scws_log();
+            return;
+        }
+        absorb_scws_log();
+    }
+    if (scenario_next_) take_scenario();
 }
 
 void Card::fire(cat::TimePoint now) {
@@ -244,7 +291,13 @@ void Card::fire(cat::TimePoint now) {
     state_ = StepState::Issued;
     commands_ = render(step);
     command_index_ = 0;
-    pending_ = commands_.front();
+    if (commands_.empty()) {  // scws_open while the SCWS already listens (a repeated pass)
+        note(step.label + ": the SCWS already has its channels");
+        step_done(now);
+        tick(now);
+        return;
+    }
+    scenario_next_ = commands_.front();
 }
 
 void Card::step_done(cat::TimePoint now) {
@@ -252,6 +305,8 @@ void Card::step_done(cat::TimePoint now) {
     if (cursor_ >= scenario_.steps.size()) {
         ++runs_completed_;
         note("scenario \"" + scenario_.name + "\" complete");
+        // [scenario] repeat: start over at step 1 within the same card session.
+        if (++passes_ < scenario_.repeat) cursor_ = 0;
     }
     arm_current(now);
 }
@@ -366,6 +421,23 @@ std::vector<cat::Bytes> Card::render(const Step& step) {
             return {proactive(num(), CommandType::Refresh, q(0x04), kTerminal, body, c.alpha)};
         case CommandKind::ProvideLocalInfo:
             return {proactive(num(), CommandType::ProvideLocalInformation, q(0), kTerminal, body, c.alpha)};
+        case CommandKind::ScwsOpen: {
+            // 6.4.27.5: OPEN CHANNEL, TCP UICC server mode ('03'), one per concurrent client.
+            std::vector<cat::Bytes> out;
+            if (!scws_ || scws_->channels() > 0) return out;
+            open_listeners_ = scws_->listeners();
+            for (const auto& l : open_listeners_) {
+                body.clear();
+                add(Tag::BufferSize, false, u16_bytes(scws_->settings().buffer_size));
+                add(Tag::UiccTerminalInterfaceTransportLevel, false,
+                    cat::TransportLevel{static_cast<std::uint8_t>(cat::TransportProtocol::TcpUiccServer),
+                                        l.port}
+                        .encode());
+                out.push_back(proactive(out.empty() ? num() : next_number(), CommandType::OpenChannel,
+                                        q(0x00), kTerminal, body, c.alpha));
+            }
+            return out;
+        }
     }
     return {};
 }
@@ -407,7 +479,7 @@ void Card::check_response(const Step& step, const cat::TerminalResponse& tr, con
                  ", expected " + std::to_string(*e.buffer_size));
         }
     }
-    if (e.channel_data) {
+    if (e.channel_data && step.command.total == 0) {
         const cat::Ctlv* d = tr.find(cat::Tag::ChannelData);
         if (!d || d->value != *e.channel_data) {
             fail(what + ": channel data " + (d ? cat::to_hex(d->value) : std::string("absent")) +
@@ -554,9 +626,13 @@ cat::Bytes Card::on_fetch(const Apdu& a, std::uint16_t& sw) {
         out.details = cat::salvage_command_details(cmd).value_or(cat::CommandDetails{0, 0, 0});
         out.type = out.details.type;
     }
+    out.owner = pending_owner_;
     outstanding_ = out;
-    note("FETCH: " + command_name(out.type) + " (" + cat::to_hex(out.details.encode()) + ") " +
-         cat::to_hex(cmd));
+    // The SCWS's RECEIVE/SEND DATA would flood the log: its own notes say what it does.
+    if (out.owner == Owner::Scenario) {
+        note("FETCH: " + command_name(out.type) + " (" + cat::to_hex(out.details.encode()) + ") " +
+             cat::to_hex(cmd));
+    }
     sw = kOk;
     return cmd;
 }
@@ -569,6 +645,11 @@ cat::Bytes Card::on_terminal_response(const Apdu& a, cat::TimePoint now, std::ui
     }
     const Outstanding out = *outstanding_;
     outstanding_.reset();
+    if (out.owner == Owner::Scws) {
+        scws_response(cat::Bytes(a.data.begin(), a.data.end()), out);
+        sw = kOk;
+        return {};
+    }
     const Step& step = scenario_.steps[cursor_];
     auto tr = cat::decode_terminal_response(a.data);
     if (!tr) {
@@ -579,22 +660,95 @@ cat::Bytes Card::on_terminal_response(const Apdu& a, cat::TimePoint now, std::ui
         note("TERMINAL RESPONSE to " + command_name(out.type) + ": " + result_text(tr->result) +
              (tr->data.empty() ? "" : " " + cat::to_hex(cat::encode_ctlvs(tr->data))));
         check_response(step, *tr, out);
+        if (step.command.kind == CommandKind::ScwsOpen && scws_ && command_index_ < open_listeners_.size()) {
+            scws_->on_opened(open_listeners_[command_index_], &*tr);
+            absorb_scws_log();
+        }
+        // The channel later send/receive/close steps use by default (not the SCWS's own).
         if (out.type == static_cast<std::uint8_t>(cat::CommandType::OpenChannel) &&
-            tr->result.general < 0x10) {
+            step.command.kind != CommandKind::ScwsOpen && tr->result.general < 0x10) {
             if (const cat::Ctlv* cs = tr->find(cat::Tag::ChannelStatus)) {
                 auto status = cat::ChannelStatus::decode(cs->value);
                 if (status && status->channel_id != 0) last_channel_ = status->channel_id;
             }
         }
         sw = kOk;
+        if (out.type == static_cast<std::uint8_t>(cat::CommandType::ReceiveData) && receive_more(step, *tr)) {
+            return {};
+        }
+    }
+    if (!tr && step.command.kind == CommandKind::ScwsOpen && scws_ &&
+        command_index_ < open_listeners_.size()) {
+        scws_->on_opened(open_listeners_[command_index_], nullptr);
+        absorb_scws_log();
     }
     // The step goes on whatever the answer was (the verdict carries the failure).
     if (++command_index_ < commands_.size()) {
-        pending_ = commands_[command_index_];
+        scenario_next_ = commands_[command_index_];
     } else {
         step_done(now);
     }
     return {};
+}
+
+void Card::scws_response(const cat::Bytes& data, const Outstanding& out) {
+    auto tr = cat::decode_terminal_response(data);
+    if (!tr) {
+        note("SCWS: TERMINAL RESPONSE to " + command_name(out.type) + " does not decode (" +
+             tr.error().describe() + "): " + cat::to_hex(data));
+        scws_->on_response(nullptr);
+    } else {
+        if (!(tr->details == out.details)) {
+            fail("SCWS: " + command_name(out.type) + ": TERMINAL RESPONSE command details " +
+                 cat::to_hex(tr->details.encode()) + ", expected " + cat::to_hex(out.details.encode()));
+        }
+        if (tr->result.general >= 0x10 ||
+            out.type == static_cast<std::uint8_t>(cat::CommandType::CloseChannel)) {
+            note("SCWS: TERMINAL RESPONSE to " + command_name(out.type) + ": " + result_text(tr->result));
+        }
+        scws_->on_response(&*tr);
+    }
+    absorb_scws_log();
+}
+
+cat::Bytes Card::channel_data_received(std::uint8_t channel) const {
+    auto it = received_.find(channel);
+    return it == received_.end() ? cat::Bytes{} : it->second;
+}
+
+// RECEIVE DATA answered: records the channel data; with `total`, asks again while the Rx
+// buffer has more (channel data length > 0) or waits for Data available. True: step goes on.
+bool Card::receive_more(const Step& step, const cat::TerminalResponse& tr) {
+    const std::uint8_t channel = step.command.channel.value_or(last_channel_.value_or(1));
+    if (const cat::Ctlv* d = tr.find(cat::Tag::ChannelData)) {
+        auto& all = received_[channel];
+        all.insert(all.end(), d->value.begin(), d->value.end());
+        step_received_.insert(step_received_.end(), d->value.begin(), d->value.end());
+    }
+    const std::size_t total = step.command.total;
+    if (total == 0) return false;
+    if (step_received_.size() < total) {
+        const cat::Ctlv* left = tr.find(cat::Tag::ChannelDataLength);
+        if (left && !left->value.empty() && left->value[0] > 0) {
+            commands_ = render(step);
+            command_index_ = 0;
+            scenario_next_ = commands_.front();
+        } else {
+            awaiting_data_ = true;  // on_envelope: the next Data available continues the step
+        }
+        return true;
+    }
+    note(step.label + ": received " + std::to_string(step_received_.size()) + " bytes on channel " +
+         std::to_string(channel));
+    if (step_received_.size() > total) {
+        fail(step.label + ": received " + std::to_string(step_received_.size()) + " bytes, expected " +
+             std::to_string(total));
+    }
+    if (step.expect.channel_data && step_received_ != *step.expect.channel_data) {
+        fail(step.label + ": channel data " + cat::to_hex(step_received_) + ", expected " +
+             cat::to_hex(*step.expect.channel_data));
+    }
+    return false;
 }
 
 cat::Bytes Card::on_envelope(const Apdu& a, cat::TimePoint now, std::uint16_t& sw) {
@@ -648,7 +802,29 @@ cat::Bytes Card::on_envelope(const Apdu& a, cat::TimePoint now, std::uint16_t& s
                 break;
             }
             events_.push_back(*ev);
+            if (scws_ && (*ev == static_cast<std::uint8_t>(cat::EventType::DataAvailable) ||
+                          *ev == static_cast<std::uint8_t>(cat::EventType::ChannelStatus))) {
+                const cat::Ctlv* cs = env->find(cat::Tag::ChannelStatus);
+                std::optional<cat::ChannelStatus> status;
+                if (cs) {
+                    if (auto d = cat::ChannelStatus::decode(cs->value)) status = *d;
+                }
+                if (status && scws_->owns(status->channel_id)) {
+                    // The SCWS's own channel: its business, not a scenario trigger.
+                    if (*ev == static_cast<std::uint8_t>(cat::EventType::ChannelStatus))
+                        note("event download: " + event_name(*ev) + " " + cat::to_hex(a.data));
+                    scws_->on_event(*env);
+                    absorb_scws_log();
+                    break;
+                }
+            }
             note("event download: " + event_name(*ev) + " " + cat::to_hex(a.data));
+            if (awaiting_data_ && *ev == static_cast<std::uint8_t>(cat::EventType::DataAvailable)) {
+                awaiting_data_ = false;
+                commands_ = render(scenario_.steps[cursor_]);
+                command_index_ = 0;
+                scenario_next_ = commands_.front();
+            }
             condition(TriggerKind::Event, *ev, now);
             break;
         }

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +16,7 @@
 #include "cat/objects.hpp"
 #include "cat/session.hpp"
 #include "gateway/sim/scenario.hpp"
+#include "gateway/sim/scws.hpp"
 
 namespace dmsc::gateway::sim {
 
@@ -35,6 +38,9 @@ struct Verdict {
 class Card {
 public:
     explicit Card(Scenario scenario);
+    ~Card();
+    Card(const Card&) = delete;
+    Card& operator=(const Card&) = delete;
 
     // Cold or warm reset (TS 102 221 clause 6.2): returns the ATR. A new run of the scenario
     // starts (step 1 armed); registrations, channels and pending commands are forgotten.
@@ -56,16 +62,26 @@ public:
     const cat::Bytes& terminal_profile() const { return profile_; }
     const std::vector<cat::RegistryApplicationData>& applications() const { return apps_; }
     const std::vector<std::uint8_t>& events_received() const { return events_; }
+    // Channel data of every RECEIVE DATA answer for `channel` this card session, in order.
+    cat::Bytes channel_data_received(std::uint8_t channel) const;
     // The step the card is at (== steps.size() once the run is complete).
     std::size_t current_step() const { return cursor_; }
     bool proactive_pending() const { return pending_.has_value(); }
     std::uint64_t apdu_count() const { return apdus_; }
+    // The Smart Card Web Server ([scws] in the scenario), nullptr without one. Add HTTP routes
+    // here (gateway/sim/scws.hpp); only touch it on the thread that drives the card.
+    Scws* scws() { return scws_.get(); }
+    const Scws* scws() const { return scws_.get(); }
 
 private:
     enum class StepState : std::uint8_t { Waiting, Due, Issued };
+    // Who issued a proactive command: the scenario's current step or the SCWS agent. The card
+    // has one command at a time (TS 102 223 clause 6.2); the two take turns (tick()).
+    enum class Owner : std::uint8_t { Scenario, Scws };
     struct Outstanding {
         cat::CommandDetails details;
         std::uint8_t type = 0;
+        Owner owner = Owner::Scenario;
     };
     struct Apdu;
 
@@ -86,6 +102,9 @@ private:
     std::vector<cat::Bytes> render(const Step& step);
     void check_response(const Step& step, const cat::TerminalResponse& tr, const Outstanding& out);
     void check_application_expectation(const Step& step);
+    void scws_response(const cat::Bytes& data, const Outstanding& out);
+    void absorb_scws_log();
+    bool receive_more(const Step& step, const cat::TerminalResponse& tr);
 
     std::uint8_t next_number();
     void note(std::string text);
@@ -98,6 +117,7 @@ private:
     std::vector<LogEntry> log_;
     std::vector<std::string> failures_;
     std::size_t runs_completed_ = 0;
+    std::size_t passes_ = 0;  // runs completed since power-on (Scenario::repeat)
 
     // Card session state (cleared at power-on).
     cat::Bytes profile_;
@@ -116,8 +136,18 @@ private:
     cat::TimePoint due_at_{};
     std::vector<cat::Bytes> commands_;  // the current step's commands (SEND DATA may be split)
     std::size_t command_index_ = 0;
-    std::optional<cat::Bytes> pending_;       // ready, not yet fetched
+    std::vector<ScwsListener> open_listeners_;  // scws_open: the listener of each command
+    std::optional<cat::Bytes> scenario_next_;   // the step's next command, not yet pending
+    std::optional<cat::Bytes> pending_;         // ready, not yet fetched
+    Owner pending_owner_ = Owner::Scenario;
+    Owner last_owner_ = Owner::Scenario;
     std::optional<Outstanding> outstanding_;  // fetched, awaiting its TERMINAL RESPONSE
+
+    std::unique_ptr<Scws> scws_;
+    // receive_data with `total`: what the step received so far; waiting for Data available.
+    cat::Bytes step_received_;
+    bool awaiting_data_ = false;
+    std::map<std::uint8_t, cat::Bytes> received_;  // per channel, this card session
 };
 
 }  // namespace dmsc::gateway::sim

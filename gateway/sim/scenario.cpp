@@ -14,6 +14,7 @@
 #include "cat/codes.hpp"
 #include "cat/profile.hpp"
 #include "cat/text.hpp"
+#include "gateway/package0_check.hpp"
 
 namespace dmsc::gateway::sim {
 namespace {
@@ -338,7 +339,11 @@ const std::set<std::string_view> kStepKeys = {"name",
                                               "sha256_digest",
                                               "timestamp",
                                               "req_mos",
+                                              "secret",
+                                              "nonce",
+                                              "auth_data",
                                               "length",
+                                              "total",
                                               "files",
                                               "info",
                                               "expect_result",
@@ -396,7 +401,8 @@ CommandKind parse_command_kind(const Parser& p, const toml::node& n, const std::
                                        CommandKind::CloseChannel,
                                        CommandKind::GetChannelStatus,
                                        CommandKind::Refresh,
-                                       CommandKind::ProvideLocalInfo};
+                                       CommandKind::ProvideLocalInfo,
+                                       CommandKind::ScwsOpen};
     std::string all;
     for (auto k : kNames) {
         if (name_of(k) == s) return k;
@@ -421,6 +427,18 @@ cat::Bytes parse_payload(const Parser& p, const toml::table& t, const std::strin
             pkg.initiator = static_cast<std::uint8_t>(p.get_int(*n, key("initiator"), 0, 1));
         if (auto n = t.get("digest")) pkg.digest = p.get_hex(*n, key("digest"), 16, 16);
         if (auto n = t.get("vendor")) pkg.vendor = p.get_hex(*n, key("vendor"));
+        if (auto n = t.get("secret")) {
+            // The server signs its notification (docs/package0.md): MD5 digest over the trigger.
+            if (t.get("digest")) p.fail(*n, key("secret"), "give either digest or secret, not both");
+            std::string nonce;
+            if (auto nn = t.get("nonce")) nonce = p.get_string(*nn, key("nonce"));
+            const cat::Bytes unsigned_bytes = encode(pkg);
+            const std::string secret = p.get_string(*n, key("secret"));
+            pkg.digest =
+                dm12_digest(pkg.server_id, secret,
+                            cat::ByteView(reinterpret_cast<const std::uint8_t*>(nonce.data()), nonce.size()),
+                            cat::ByteView(unsigned_bytes).subspan(16));
+        }
         return encode(pkg);
     }
     if (kind == "dm20-package0") {
@@ -443,6 +461,20 @@ cat::Bytes parse_payload(const Parser& p, const toml::table& t, const std::strin
         if (auto n = t.get("sha256_digest")) pkg.sha256_digest = p.get_hex(*n, key("sha256_digest"), 32, 32);
         if (auto n = t.get("timestamp")) pkg.timestamp = p.get_hex(*n, key("timestamp"), 1, 64);
         if (auto n = t.get("req_mos")) pkg.req_mos = p.get_bool(*n, key("req_mos"));
+        if (auto n = t.get("secret")) {
+            // Seed 004 5.2.1.2: SHA-256 over secret | notification with a zero digest | auth-data.
+            if (t.get("sha256_digest"))
+                p.fail(*n, key("secret"), "give either sha256_digest or secret, not both");
+            const std::string secret = p.get_string(*n, key("secret"));
+            std::string auth_data;
+            if (auto a = t.get("auth_data")) auth_data = p.get_string(*a, key("auth_data"));
+            pkg.sha256_digest = cat::Bytes(32, 0);
+            const cat::Bytes zero = encode(pkg);
+            auto bytes = [](const std::string& v) {
+                return cat::ByteView(reinterpret_cast<const std::uint8_t*>(v.data()), v.size());
+            };
+            pkg.sha256_digest = dm20_digest(bytes(secret), zero, bytes(auth_data));
+        }
         return encode(pkg);
     }
     p.fail(pn, prefix + "payload",
@@ -609,6 +641,8 @@ void parse_command(const Parser& p, const toml::table& t, const std::string& pre
         }
         case CommandKind::ReceiveData:
             c.length = static_cast<std::uint8_t>(p.get_int(require("length"), key("length"), 1, 255));
+            if (auto n = t.get("total"))
+                c.total = static_cast<std::size_t>(p.get_int(*n, key("total"), 1, 16 * 1024 * 1024));
             break;
         case CommandKind::Refresh: {
             c.qualifier = c.qualifier.value_or(0x04);
@@ -637,6 +671,7 @@ void parse_command(const Parser& p, const toml::table& t, const std::string& pre
         case CommandKind::PollingOff:
         case CommandKind::CloseChannel:
         case CommandKind::GetChannelStatus:
+        case CommandKind::ScwsOpen:
             break;
     }
 }
@@ -686,16 +721,79 @@ void parse_expectations(const Parser& p, const toml::table& t, const std::string
     }
 }
 
+void parse_scws(const Parser& p, const toml::node& n, ScwsSettings& w) {
+    auto t = n.as_table();
+    if (!t) p.fail(n, "scws", "expected a table [scws]");
+    p.check_keys(*t, "scws.",
+                 {"http_port", "https_port", "http_channels", "https_channels", "buffer_size", "psk_identity",
+                  "psk_key", "max_body"});
+    w.enabled = true;
+    if (auto x = t->get("http_port"))
+        w.http_port = static_cast<std::uint16_t>(p.get_int(*x, "scws.http_port", 0, 65535));
+    if (auto x = t->get("https_port"))
+        w.https_port = static_cast<std::uint16_t>(p.get_int(*x, "scws.https_port", 0, 65535));
+    if (auto x = t->get("http_channels"))
+        w.http_channels = static_cast<std::size_t>(p.get_int(*x, "scws.http_channels", 0, 7));
+    if (auto x = t->get("https_channels"))
+        w.https_channels = static_cast<std::size_t>(p.get_int(*x, "scws.https_channels", 0, 7));
+    if (w.http_port == 0) w.http_channels = 0;
+    if (w.https_port == 0) w.https_channels = 0;
+    if (w.http_port != 0 && w.http_port == w.https_port) {
+        p.fail(*t->get("https_port"), "scws.https_port", "must differ from scws.http_port");
+    }
+    if (w.http_channels + w.https_channels == 0) {
+        p.fail(n, "scws.http_channels", "no channel to open: give a port and at least one channel");
+    }
+    if (w.http_channels + w.https_channels > 7) {
+        p.fail(n, "scws.https_channels",
+               "http_channels + https_channels = " + std::to_string(w.http_channels + w.https_channels) +
+                   ": a card has at most 7 channels (TS 102 223 8.7)");
+    }
+    if (auto x = t->get("buffer_size"))
+        w.buffer_size = static_cast<std::uint16_t>(p.get_int(*x, "scws.buffer_size", 256, 65535));
+    if (auto x = t->get("psk_identity")) {
+        w.psk_identity = p.get_string(*x, "scws.psk_identity");
+        if (w.psk_identity.empty() || w.psk_identity.size() > 128)
+            p.fail(*x, "scws.psk_identity", "expected 1..128 characters (RFC 4279 allows up to 128)");
+    }
+    if (auto x = t->get("psk_key")) w.psk_key = p.get_hex(*x, "scws.psk_key", 16, 64);
+    if (w.psk_key.empty()) {
+        (void)cat::from_hex("0123456789ABCDEF0123456789ABCDEF", w.psk_key);
+    }
+    if (auto x = t->get("max_body"))
+        w.max_body = static_cast<std::size_t>(p.get_int(*x, "scws.max_body", 0, 64 << 20));
+}
+
+// The SCWS hears about clients only through Event download: some step must register both.
+void check_scws_events(const Parser& p, const toml::table& root, const Scenario& s) {
+    bool data = false;
+    bool status = false;
+    for (const auto& step : s.steps) {
+        if (step.command.kind != CommandKind::SetUpEventList) continue;
+        for (auto e : step.command.events) {
+            data = data || e == static_cast<std::uint8_t>(cat::EventType::DataAvailable);
+            status = status || e == static_cast<std::uint8_t>(cat::EventType::ChannelStatus);
+        }
+    }
+    if (!data || !status) {
+        p.fail(*root.get("scws"), "scws",
+               "the SCWS learns of clients and their data by Event download: a set_up_event_list step "
+               "must register data-available and channel-status");
+    }
+}
+
 Scenario parse_table(const Parser& p, const toml::table& root) {
-    p.check_keys(root, "", {"scenario", "card", "profile", "step"});
+    p.check_keys(root, "", {"scenario", "card", "profile", "scws", "step"});
     Scenario s;
     s.source = p.source();
     s.name = p.source();
     if (auto n = root.get("scenario")) {
         auto t = n->as_table();
         if (!t) p.fail(*n, "scenario", "expected a table [scenario]");
-        p.check_keys(*t, "scenario.", {"name", "description"});
+        p.check_keys(*t, "scenario.", {"name", "description", "repeat"});
         if (auto x = t->get("name")) s.name = p.get_string(*x, "scenario.name");
+        if (auto x = t->get("repeat"))
+            s.repeat = static_cast<std::size_t>(p.get_int(*x, "scenario.repeat", 1, 10'000'000));
         if (auto x = t->get("description")) (void)p.get_string(*x, "scenario.description");
     }
     if (auto n = root.get("card")) {
@@ -724,6 +822,7 @@ Scenario parse_table(const Parser& p, const toml::table& root) {
                 s.profile_requires.push_back(parse_requirement(p, e, "profile.require"));
         }
     }
+    if (auto n = root.get("scws")) parse_scws(p, *n, s.scws);
     const toml::node* steps = root.get("step");
     if (!steps) p.fail(root.source(), "step", "missing: a scenario needs at least one [[step]]");
     auto arr = steps->as_array();
@@ -760,8 +859,12 @@ Scenario parse_table(const Parser& p, const toml::table& root) {
             p.fail(*t->get("expect_application"), prefix + "expect_application",
                    "only for on = \"terminal-applications\"");
         }
+        if (step.command.kind == CommandKind::ScwsOpen && !s.scws.enabled) {
+            p.fail(*t->get("command"), prefix + "command", "\"scws_open\" needs a [scws] table");
+        }
         s.steps.push_back(std::move(step));
     }
+    if (s.scws.enabled) check_scws_events(p, root, s);
     return s;
 }
 
@@ -797,6 +900,8 @@ std::string_view name_of(CommandKind kind) {
             return "refresh";
         case CommandKind::ProvideLocalInfo:
             return "provide_local_info";
+        case CommandKind::ScwsOpen:
+            return "scws_open";
     }
     return "";
 }
@@ -887,12 +992,12 @@ cat::Bytes encode(const Dm20Package0& p) {
     if (p.server_id) options.push_back({1, cat::Bytes(p.server_id->begin(), p.server_id->end())});
     if (!p.preferred_con_types.empty()) options.push_back({2, p.preferred_con_types});
     if (p.notification_id) {
+        // Seed 004 5.2.1.2: "The length of this Option MUST be 2 bytes"; larger ids (only for
+        // testing a receiver) take 4.
         cat::Bytes v;
-        std::uint32_t id = *p.notification_id;
-        do {
-            v.insert(v.begin(), static_cast<std::uint8_t>(id & 0xFF));
-            id >>= 8;
-        } while (id != 0);
+        const std::uint32_t id = *p.notification_id;
+        const int n = id <= 0xFFFF ? 2 : 4;
+        for (int i = n - 1; i >= 0; --i) v.push_back(static_cast<std::uint8_t>((id >> (8 * i)) & 0xFF));
         options.push_back({3, v});
     }
     if (p.sha256_digest) options.push_back({4, *p.sha256_digest});

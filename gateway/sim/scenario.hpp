@@ -61,6 +61,7 @@ enum class CommandKind : std::uint8_t {
     GetChannelStatus,
     Refresh,
     ProvideLocalInfo,
+    ScwsOpen,  // the SCWS's UICC server mode channels ([scws]): one OPEN CHANNEL each
 };
 std::string_view name_of(CommandKind kind);
 
@@ -97,6 +98,9 @@ struct CommandSpec {
     std::size_t chunk = 200;
     bool immediate = true;  // SEND DATA qualifier bit 1 on the last chunk
     std::uint8_t length = 0;
+    // ReceiveData: keep issuing RECEIVE DATA until this many bytes came (0 = one command);
+    // when the Rx buffer is empty, wait for the next Data available event and go on.
+    std::size_t total = 0;
     std::vector<cat::Bytes> files;  // Refresh file list (full paths)
 };
 
@@ -143,10 +147,26 @@ struct CardSettings {
     std::size_t envelope_busy = 0;  // answer '93 00' to the first N ENVELOPEs
 };
 
+// [scws]: the card's Smart Card Web Server over BIP UICC server mode (gateway/sim/scws.hpp,
+// docs/simulated-card.md "SCWS"). A step with command = "scws_open" opens its channels.
+struct ScwsSettings {
+    bool enabled = false;             // a [scws] table is present
+    std::uint16_t http_port = 3516;   // 0: no plain HTTP channels
+    std::uint16_t https_port = 4116;  // 0: no HTTPS (PSK-TLS) channels
+    std::size_t http_channels = 1;    // concurrent clients per port: one channel each
+    std::size_t https_channels = 2;   // (TS 102 223 8.7: at most 7 channels in all)
+    std::uint16_t buffer_size = 1400;
+    std::string psk_identity = "DMSC-DM-Client";
+    cat::Bytes psk_key;               // default: 0123456789ABCDEF0123456789ABCDEF (a test key)
+    std::size_t max_body = 4u << 20;  // larger request bodies get 413
+};
+
 struct Scenario {
-    std::string name;    // [scenario] name, or the file name
-    std::string source;  // file name for messages
+    std::string name;        // [scenario] name, or the file name
+    std::string source;      // file name for messages
+    std::size_t repeat = 1;  // [scenario] repeat: passes over the steps per card session
     CardSettings card;
+    ScwsSettings scws;
     std::vector<ProfileRequirement> profile_requires;
     std::vector<Step> steps;
 };
@@ -185,7 +205,7 @@ cat::Bytes encode(const Dm12Package0& p);
 struct Dm20Package0 {
     std::optional<std::string> server_id;           // 1 SERVER-ID (String)
     std::vector<std::uint8_t> preferred_con_types;  // 2 PREFERRED-CON-TYPE (Opaque)
-    std::optional<std::uint32_t> notification_id;   // 3 NOTIFICATION-ID (Uint, fewest bytes)
+    std::optional<std::uint32_t> notification_id;   // 3 NOTIFICATION-ID (Uint, 2 bytes; 4 past 0xFFFF)
     std::optional<cat::Bytes> sha256_digest;        // 4 SHA256-DIGEST (Opaque; zeros by default)
     std::optional<cat::Bytes> timestamp;            // 5 TIMESTAMP (Opaque)
     bool req_mos = false;                           // 6 REQ-MOS (Null)

@@ -41,8 +41,31 @@ TEST_CASE("OPEN CHANNEL without transport level answers 3A/06") {
 
 TEST_CASE("OPEN CHANNEL client remote when remote hosts are not allowed answers 3A/06") {
     Harness h;  // allow_remote = false by default
-    CHECK(result_hex(h->on_command(open_transport(0x02, 80)).response) == "3A06");
-    CHECK(result_hex(h->on_command(open_transport(0x01, 53)).response) == "3A06");
+    const Bytes v4 = {0x21, 192, 0, 2, 1};
+    Bytes v6 = {0x57, 0x20, 0x01, 0x0d, 0xb8};
+    v6.resize(17, 0);
+    v6[16] = 1;
+    CHECK(result_hex(h->on_command(open_transport(0x02, 80, v4)).response) == "3A06");
+    CHECK(result_hex(h->on_command(open_transport(0x01, 53, v4)).response) == "3A06");
+    CHECK(result_hex(h->on_command(open_transport(0x02, 80, v6)).response) == "3A06");
+    CHECK(result_hex(h->on_command(open_transport(0x02, 80, {0x21, 128, 0, 0, 1})).response) == "3A06");
+    CHECK(h->open_channels() == 0);
+}
+
+TEST_CASE("OPEN CHANNEL client mode to a loopback address needs no allow_remote") {
+    Harness h;
+    auto fx = h->on_command(open_transport(0x02, 7, {0x21, 127, 0, 0, 1}));
+    REQUIRE(fx.pending);
+    REQUIRE(actions_of<Connect>(fx).size() == 1);
+    CHECK(actions_of<Connect>(fx)[0].endpoint == "tcp://127.0.0.1:7");
+    Bytes v6(17, 0);
+    v6[0] = 0x57;
+    v6[16] = 1;
+    CHECK(result_hex(h->on_connected(1).completion) == "00");
+    auto fx6 = h->on_command(open_transport(0x01, 9, v6));
+    REQUIRE(actions_of<Connect>(fx6).size() == 1);
+    CHECK(actions_of<Connect>(fx6)[0].endpoint == "udp://[::1]:9");
+    CHECK(actions_of<Connect>(fx6)[0].transport == Transport::Udp);
 }
 
 TEST_CASE("OPEN CHANNEL Terminal Server Mode to an unregistered port answers 3A/10") {
@@ -174,12 +197,28 @@ TEST_CASE("RECEIVE DATA on a channel id not open answers 3A/03") {
     CHECK(result_hex(h->on_command(receive(2, 10)).response) == "3A03");
 }
 
-TEST_CASE("CLOSE CHANNEL on a channel id not open answers 3A/03") {
+TEST_CASE("CLOSE CHANNEL on a channel id never opened answers 3A/03") {
     Harness h;
     CHECK(result_hex(h->on_command(close(3)).response) == "3A03");
     h.open_connected();
-    CHECK(result_hex(h->on_command(close(1)).response) == "00");
-    CHECK(result_hex(h->on_command(close(1)).response) == "3A03");
+    CHECK(result_hex(h->on_command(close(2)).response) == "3A03");
+}
+
+// TS 31.124 / TS 102 384 CLOSE CHANNEL sequence 1.3 (vector close_channel_response_data_131):
+// closing a channel the card already closed is "channel closed", not "identifier not valid".
+TEST_CASE("A channel the card closed answers 3A/02 until its id is opened again") {
+    Harness h;
+    const auto id = h.open_connected();
+    CHECK(result_hex(h->on_command(close(id)).response) == "00");
+    CHECK(result_hex(h->on_command(close(id)).response) == "3A02");
+    CHECK(result_hex(h->on_command(send(id, kSendNow, pattern(4))).response) == "3A02");
+    CHECK(result_hex(h->on_command(receive(id, 4)).response) == "3A02");
+    // Reopened: the id is valid again, and a later close of it works once more.
+    CHECK(h.open_connected() == id);
+    CHECK(result_hex(h->on_command(close(id)).response) == "00");
+    // A card reset forgets it: the id was never opened in the new card session.
+    h->card_removed();
+    CHECK(result_hex(h->on_command(close(id)).response) == "3A03");
 }
 
 TEST_CASE("Channel ids beyond the configured maximum are not valid: 3A/03") {

@@ -100,6 +100,14 @@ TEST_CASE("Close channel 1.1.1 on no open channel answered as Close channel resp
           vector_hex("Close channel response 1.2.1"));
 }
 
+TEST_CASE("Close channel 1.1.1 twice: the second is answered as Close channel response 1.3.1") {
+    Harness h;
+    REQUIRE(h.open_connected() == 1);
+    CHECK(result_hex(h->on_command(vector_command("Close channel 1.1.1")).response) == "00");
+    CHECK(tr_hex(h->on_command(vector_command("Close channel 1.1.1")).response) ==
+          vector_hex("Close channel response 1.3.1"));
+}
+
 TEST_CASE("Get Channel status 1.1.1 answered as Get Channel status responses 1.1.1 / 1.2.1 / 1.3.1") {
     Harness h(remote_allowed());
     const auto cmd = vector_command("Get Channel status 1.1.1");

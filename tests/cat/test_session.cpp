@@ -725,3 +725,102 @@ TEST_CASE("Session: events describe themselves in one line for logs") {
     rig.fetch_command(kBadDeviceIdentities);
     for (const auto& e : rig.events()) CHECK_FALSE(describe(e).empty());
 }
+
+// REFRESH with NAA initialisation (TS 102 223 clause 6.4.7; profile download, clause 5).
+const char* const kRefreshNaaInit = "D009810301010382028182";  // 6.6.13, qualifier '03'
+
+TEST_CASE("Session: reinitialise() from a handler sends TERMINAL PROFILE again after its TERMINAL RESPONSE") {
+    Rig rig;
+    rig.ready();
+    REQUIRE(rig.session.queue_envelope(hex("D601AA"), 5));  // queued before the REFRESH
+    rig.session.set_handler(CommandType::Refresh, [&](const ProactiveCommand& cmd) -> HandlerReply {
+        CHECK(rig.session.reinitialise());
+        return make_response(cmd.details, GeneralResult::Success);
+    });
+    // The ENVELOPE goes first (it was queued before the STATUS); its answer '91 0B' starts
+    // the proactive session with the REFRESH.
+    CHECK(rig.next() == "80C2000003D601AA00");
+    rig.card("910B");
+    CHECK(rig.next() == "801200000B");
+    rig.card(std::string(kRefreshNaaInit) + "9000");
+    CHECK(rig.session.reinitialising());
+    REQUIRE(rig.session.queue_envelope(hex("D601BB"), 6));  // queued during the command
+    // The TERMINAL RESPONSE first, then the profile, then the ENVELOPE: nothing failed.
+    CHECK(rig.next() == tr_apdu("010103", "00"));
+    rig.card("9000");
+    CHECK(rig.next() == "8010000002FFFF");
+    rig.card("9000");
+    auto ev = rig.events();
+    CHECK(only<EnvelopeFailed>(ev).empty());
+    auto profiles = only<ProfileDownloaded>(ev);
+    REQUIRE(profiles.size() == 1);
+    CHECK(profiles[0].reinitialisation);
+    CHECK(describe(SessionEvent{profiles[0]}).find("again") != std::string::npos);
+    CHECK_FALSE(rig.session.reinitialising());
+    CHECK(rig.next() == "80C2000003D601BB00");
+    rig.card("9000");
+    auto done = only<EnvelopeDone>(rig.events());
+    REQUIRE(done.size() == 1);
+    CHECK(done[0].id == 6);
+    CHECK(rig.quiet());
+}
+
+TEST_CASE("Session: reinitialise() with a pending handler waits for its completion and TERMINAL RESPONSE") {
+    Rig rig;
+    rig.ready();
+    rig.session.set_handler(CommandType::Refresh, [&](const ProactiveCommand&) -> HandlerReply {
+        CHECK(rig.session.reinitialise());
+        return Pending{};
+    });
+    rig.fetch_command(kRefreshNaaInit);
+    CHECK(rig.quiet());  // neither the profile nor anything else while the handler is pending
+    REQUIRE(rig.session.complete(1, make_response(CommandDetails{1, 1, 3}, GeneralResult::Success)));
+    CHECK(rig.next() == tr_apdu("010103", "00"));
+    // The card has its next command ready ('91 10'): the profile still goes first, and its own
+    // answer says whether to FETCH.
+    rig.card("9110");
+    CHECK(rig.next() == "8010000002FFFF");
+    rig.card("9110");
+    CHECK(rig.next() == "8012000010");
+}
+
+TEST_CASE("Session: reinitialise() when idle sends the profile at once; a refused one is reported") {
+    Rig rig;
+    CHECK_FALSE(rig.session.reinitialise());  // no card
+    rig.ready();
+    CHECK(rig.session.reinitialise());
+    CHECK(rig.session.reinitialising());
+    CHECK(rig.next() == "8010000002FFFF");
+    rig.card("6F00");
+    auto ev = rig.events();
+    CHECK(only<ProfileDownloaded>(ev).empty());
+    CHECK(only<CardError>(ev).size() == 1);
+    CHECK(rig.quiet());
+    // A power-on in between forgets the request: the profile of the power-on is not "again".
+    rig.session.set_handler(CommandType::MoreTime, [&](const ProactiveCommand& cmd) -> HandlerReply {
+        rig.session.reinitialise();
+        return make_response(cmd.details, GeneralResult::Success);
+    });
+    rig.fetch_command(kMoreTime);
+    rig.session.power_on();
+    CHECK_FALSE(rig.session.reinitialising());
+    CHECK(rig.next() == "8010000002FFFF");
+    rig.card("9000");
+    auto again = only<ProfileDownloaded>(rig.events());
+    REQUIRE(again.size() == 1);
+    CHECK_FALSE(again[0].reinitialisation);
+    CHECK(rig.quiet());
+}
+
+TEST_CASE("Session: SMS-PP data download answered 9E XX is reported failed with its status word") {
+    Rig rig;
+    rig.ready();
+    REQUIRE(rig.session.queue_envelope(hex("D10682020083020101"), 9));
+    CHECK(rig.next() == "80C2000009D1068202008302010100");
+    rig.card("9E10");
+    auto failed = only<EnvelopeFailed>(rig.events());
+    REQUIRE(failed.size() == 1);
+    CHECK(failed[0].id == 9);
+    CHECK(failed[0].reason == FailReason::CardRejected);
+    CHECK(failed[0].sw == StatusWord{0x9E, 0x10});
+}

@@ -40,6 +40,16 @@ def rapdus(*hexes):
                                       '9000'))
 # A TERMINAL PROFILE APDU.
 (out / 'profile').write_bytes(bytes.fromhex('801000001F' + 'FF' * 31 + '9000'))
+# DM Package#0 seeds for fuzz_package0 (docs/package0.md): a DM 1.2 notification, a DM 2.0
+# Package#0 with all six options, the same wrapped in connectionless WSP pushes.
+dm12 = bytes([0xAB] * 16) + bytes.fromhex('03280000001234' '04') + b'SRV1' + bytes.fromhex('0102')
+dm20 = (bytes.fromhex('2300' '1004') + b'dms1' + bytes.fromhex('10020100' '10020102' '1020') + bytes(32) +
+        bytes.fromhex('1004655F0000' '1000'))
+(out / 'p0-dm12').write_bytes(dm12)
+(out / 'p0-dm20').write_bytes(dm20)
+(out / 'p0-push-dm20').write_bytes(bytes.fromhex('010603C4AF87') + dm20)
+headers = b'application/vnd.syncml.notification\0' + bytes.fromhex('AF87')
+(out / 'p0-push-dm12').write_bytes(bytes([0x00, 0x06, len(headers)]) + headers + dm12)
 print(f'{len(seen)} vectors written to {out}')
 # fuzz_eem: byte 0 picks the transfer size, then an EEM stream (zero-length, sentinel data,
 # CRC data for "123456789", echo, tickle, response hint).

@@ -153,7 +153,7 @@ TEST_CASE("Scenario: the built-in default equals gateway/sim/scenarios/default.t
 }
 
 TEST_CASE("Scenario: every shipped example parses") {
-    for (const char* name : {"default.toml", "basic.toml", "bip-variants.toml"}) {
+    for (const char* name : {"default.toml", "basic.toml", "bip-variants.toml", "scws.toml"}) {
         CAPTURE(name);
         CHECK_NOTHROW((void)load_scenario_file(kScenarioDir + name));
     }
@@ -264,11 +264,17 @@ TEST_CASE("Package#0: DM 2.0 header and options in increasing order") {
     p.notification_id = 0x0102;
     p.req_mos = true;
     // VER 2, OC 3 → 0010 0001 | 1000 0000; options: delta 1 len 1 'S'; delta 2 len 2 0102;
-    // delta 3 len 0.
+    // delta 3 len 0. NOTIFICATION-ID is always 2 bytes (seed 004 5.2.1.2), also for small ids.
     CHECK(cat::to_hex(encode(p)) ==
           "21801001532002010230"
           "00");
     CHECK(cat::to_hex(encode(Dm20Package0{})) == "2000");
+    Dm20Package0 small;
+    small.notification_id = 7;
+    CHECK(cat::to_hex(encode(small)) ==
+          "2080"
+          "3002"
+          "0007");
 }
 
 TEST_CASE("ATR: a UICC offering T=0 and T=1 with a correct TCK") {
@@ -295,6 +301,27 @@ TEST_CASE("Card: the default scenario against cat::Session passes end to end") {
     CHECK(v.runs_completed == 1);
     REQUIRE(t.card.applications().size() == 1);
     CHECK(t.card.applications()[0].port == 1100);
+}
+
+TEST_CASE("Card: [scenario] repeat runs the steps again in the same card session") {
+    auto s = parse_scenario(
+        std::string("[scenario]\nrepeat = 3\n") +
+            std::string(default_scenario_text()).substr(std::string(default_scenario_text()).find("[card]")),
+        "repeat.toml");
+    CHECK(s.repeat == 3);
+    Terminal t(std::move(s));
+    t.pump();
+    t.envelope(registration(1100));  // three passes: events, open, send, close each
+    const std::vector<std::uint8_t> pass{0x05, 0x40, 0x43, 0x41};
+    std::vector<std::uint8_t> three;
+    for (int i = 0; i < 3; ++i) three.insert(three.end(), pass.begin(), pass.end());
+    CHECK(t.answered == three);
+    CHECK(t.sent.size() == 3);
+    const auto v = t.card.verdict();
+    CHECK_MESSAGE(v.passed, v.describe());
+    CHECK(v.runs_completed == 3);
+    CHECK(parse_error("[scenario]\nrepeat = 0\n[[step]]\non = \"profile\"\n")
+              .find("bad.toml:2: scenario.repeat") != std::string::npos);
 }
 
 TEST_CASE("Card: a wrong TERMINAL RESPONSE fails the verdict and names the step") {
