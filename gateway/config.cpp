@@ -18,6 +18,7 @@
 #include "cat/bytes.hpp"
 #include "cat/text.hpp"
 #include "dmsc_config.h"
+#include "gateway/iccd_proto.hpp"
 #include "gateway/launcher.hpp"
 #include "gateway/sim/scenario.hpp"
 #include "gateway/tap.hpp"
@@ -674,10 +675,14 @@ void read_eem(Section& s, EemConfig& eem) {
     s.string("hosts_file", eem.hosts_file);
     s.string("hostname", eem.hostname);
     s.boolean("crc", eem.crc);
-    if (eem.enabled && eem.pipe == "usb") {
-        s.error("pipe",
-                "\"usb\": the libusb EEM pipe is not written yet; use \"unix:/path\" with dmsc-usbsim "
-                "(docs/usb.md)");
+    if (s.string("usb", eem.usb)) {
+        std::string why;
+        if (!iccd::parse_device_selector(eem.usb, why)) s.error("usb", why);
+    }
+    if (eem.enabled && eem.pipe == "usb" && !DMSC_HAVE_USB) {
+        s.error(
+            "pipe",
+            "\"usb\" needs libusb-1.0, not built into this dmsc-gatewayd; use \"unix:/path\" (dmsc-usbsim)");
     }
     s.finish();
 }
@@ -971,9 +976,9 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
         read_trace(s, ctx, config.trace);
     }
     if (const toml::table* t = sub_table(root, "eem")) {
-        Section s(
-            *t, "eem", ctx,
-            {"enabled", "tap", "address", "uicc_address", "mtu", "pipe", "hosts_file", "hostname", "crc"});
+        Section s(*t, "eem", ctx,
+                  {"enabled", "tap", "address", "uicc_address", "mtu", "pipe", "usb", "hosts_file",
+                   "hostname", "crc"});
         read_eem(s, config.eem);
     }
     if (const toml::table* t = sub_table(root, "log")) {
@@ -1085,6 +1090,7 @@ std::string to_toml(const Config& c) {
     o << "uicc_address = " << toml_quote(c.eem.uicc_address) << "\n";
     o << "mtu = " << c.eem.mtu << "\n";
     o << "pipe = " << toml_quote(c.eem.pipe) << "\n";
+    o << "usb = " << toml_quote(c.eem.usb) << "\n";
     o << "hosts_file = " << toml_quote(c.eem.hosts_file) << "\n";
     o << "hostname = " << toml_quote(c.eem.hostname) << "\n";
     o << "crc = " << (c.eem.crc ? "true" : "false") << "\n";

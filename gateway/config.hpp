@@ -146,6 +146,7 @@ struct EemConfig {
     std::string uicc_address = "192.168.212.2";  // the card's address (what localuicc names)
     std::uint32_t mtu = 1500;
     std::string pipe = "usb";  // "usb" (the UICC's EEM interface) or "unix:/path" (simulated UICC)
+    std::string usb;           // pipe "usb": "VID:PID", "BUS:ADDR" or "" (the first EEM interface)
     std::string hosts_file = "/etc/hosts";  // where the localuicc line is kept; "" = not managed
     std::string hostname = "localuicc";
     bool crc = true;  // real CRC-32 on data packets to the card (else the DE AD BE EF sentinel)

@@ -12,7 +12,12 @@
 #include <stdexcept>
 #include <unistd.h>
 
+#include "dmsc_config.h"
 #include "gateway/log.hpp"
+#if DMSC_HAVE_USB
+#include "gateway/eem_usb_pipe.hpp"
+#include "gateway/iccd_link.hpp"
+#endif
 
 namespace dmsc::gateway {
 
@@ -144,14 +149,33 @@ void EemService::stop() {
 
 void EemService::connect() {
     if (!tap_) return;
-    const std::string path = config_.pipe.substr(5);  // "unix:" checked by the config
-    boost::asio::local::stream_protocol::socket socket(io_);
-    boost::system::error_code ec;
-    socket.connect(boost::asio::local::stream_protocol::endpoint(path), ec);
-    if (ec) {
-        if (pipe_state_ != "waiting")
-            log_info(LogCategory::Eem, "waiting for the USB UICC's EEM pipe ", config_.pipe, " (",
-                     ec.message(), ")");
+    std::unique_ptr<UsbPipe> pipe;
+    std::string why;
+    if (config_.pipe == "usb") {
+#if DMSC_HAVE_USB
+        try {
+            if (!usb_loop_) usb_loop_ = std::make_unique<LibusbLoop>(io_);
+            pipe = open_usb_eem_pipe(io_, *usb_loop_, config_.usb, why);
+        } catch (const std::exception& e) {
+            why = e.what();
+        }
+#else
+        why = "this dmsc-gatewayd was built without libusb-1.0";
+#endif
+    } else {
+        const std::string path = config_.pipe.substr(5);  // "unix:" checked by the config
+        boost::asio::local::stream_protocol::socket socket(io_);
+        boost::system::error_code ec;
+        socket.connect(boost::asio::local::stream_protocol::endpoint(path), ec);
+        if (ec)
+            why = ec.message();
+        else
+            pipe = make_socket_pipe(std::move(socket), config_.pipe);
+    }
+    if (!pipe) {
+        if (pipe_state_ != "waiting" || why != last_wait_)
+            log_info(LogCategory::Eem, "waiting for the USB UICC's EEM pipe ", config_.pipe, " (", why, ")");
+        last_wait_ = why;
         pipe_state_ = "waiting";
         retry_later();
         return;
@@ -166,14 +190,15 @@ void EemService::connect() {
     o.send_crc = config_.crc;
     o.max_frame = config_.mtu + 18;  // Ethernet header + 802.1Q tag
     o.log = [](const std::string& m) { log_warn(LogCategory::Eem, m); };
-    bridge_ = std::make_unique<EemBridge>(io_, fd, make_socket_pipe(std::move(socket), config_.pipe), o);
+    const std::string described = pipe->describe();
+    bridge_ = std::make_unique<EemBridge>(io_, fd, std::move(pipe), o);
     ++connects_;
     pipe_state_ = "connected";
-    log_info(LogCategory::Eem, "EEM pipe ", config_.pipe, " connected; bridging ", tap_->name());
-    bridge_->start([this, alive = alive_](const std::string& why) {
+    log_info(LogCategory::Eem, "EEM pipe ", described, " connected; bridging ", tap_->name());
+    bridge_->start([this, alive = alive_](const std::string& why_closed) {
         if (!*alive) return;
-        log_warn(LogCategory::Eem, "EEM pipe closed: ", why);
-        last_close_ = why;
+        log_warn(LogCategory::Eem, "EEM pipe closed: ", why_closed);
+        last_close_ = why_closed;
         pipe_state_ = "waiting";
         // Not from inside the bridge's own callback: destroy it on the next turn.
         boost::asio::post(io_, [this, alive] {

@@ -34,6 +34,8 @@ private:
     bool added_ = false;
 };
 
+class LibusbLoop;
+
 class EemService {
 public:
     EemService(boost::asio::io_context& io, EemConfig config);
@@ -52,7 +54,9 @@ private:
     EemConfig config_;
     std::unique_ptr<Tap> tap_;
     std::unique_ptr<HostsEntry> hosts_;
+    std::unique_ptr<LibusbLoop> usb_loop_;  // pipe = "usb"; outlives the bridge's pipe
     std::unique_ptr<EemBridge> bridge_;
+    std::string last_wait_;
     boost::asio::steady_timer retry_;
     std::string pipe_state_ = "stopped";
     std::string last_close_;

@@ -488,4 +488,6 @@ TEST_CASE("Config: [eem] keys, defaults and errors") {
     check_error("[eem]\ntap = \"a/b\"\n", 2, "eem.tap", "is not an interface name");
     check_error("[eem]\npipe = \"tcp:1\"\n", 2, "eem.pipe", "use \"usb\" or \"unix:/absolute/path\"");
     check_error("[eem]\nmtu = 100\n", 2, "eem.mtu", "");
+    check_error("[eem]\nusb = \"stick\"\n", 2, "eem.usb", "neither VID:PID");
+    CHECK(parse("[eem]\nusb = \"1234:567a\"\n").config->eem.usb == "1234:567a");
 }

@@ -1,0 +1,216 @@
+// gateway/eem_usb_pipe.cpp — CDC EEM bulk endpoints through libusb (see eem_usb_pipe.hpp).
+#include "gateway/eem_usb_pipe.hpp"
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <boost/asio/post.hpp>
+#pragma GCC diagnostic pop
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#include <libusb.h>
+#pragma GCC diagnostic pop
+
+#include <cstdio>
+#include <deque>
+
+#include "gateway/iccd_link.hpp"
+#include "gateway/iccd_proto.hpp"
+
+namespace dmsc::gateway {
+
+namespace {
+
+constexpr int kReadSize = 16384;  // one URB; EEM packets may span reads
+
+class UsbEemPipe final : public UsbPipe {
+public:
+    UsbEemPipe(boost::asio::io_context& io, LibusbLoop& loop, libusb_device_handle* h, iccd::EemInterface e,
+               std::string where)
+        : io_(io), loop_(loop), handle_(h), eem_(e), where_(std::move(where)) {}
+    ~UsbEemPipe() override { close(); }
+
+    void start(Callbacks callbacks) override {
+        callbacks_ = std::move(callbacks);
+        read();
+    }
+    void write(eem::Bytes transfer) override {
+        if (!handle_) return;
+        queue_.push_back(std::move(transfer));
+        if (queue_.size() == 1) write_next();
+    }
+    void close() override {
+        *alive_ = false;
+        if (!handle_) return;
+        if (read_) libusb_cancel_transfer(read_);
+        if (write_) libusb_cancel_transfer(write_);
+        for (int i = 0; i < 100 && (read_ || write_); ++i) {
+            timeval tv{0, 10000};
+            libusb_handle_events_timeout_completed(loop_.context(), &tv, nullptr);
+        }
+        libusb_release_interface(handle_, eem_.number);  // auto-detach re-attaches cdc_eem
+        libusb_close(handle_);
+        handle_ = nullptr;
+        queue_.clear();
+    }
+    std::string describe() const override {
+        return "usb " + where_ + " interface " + std::to_string(eem_.number);
+    }
+
+private:
+    static void LIBUSB_CALL on_read(libusb_transfer* t) {
+        auto* self = static_cast<UsbEemPipe*>(t->user_data);
+        self->read_ = nullptr;
+        const int st = t->status;
+        if (*self->alive_) {
+            if (st == LIBUSB_TRANSFER_COMPLETED) {
+                if (self->callbacks_.received)
+                    self->callbacks_.received(
+                        eem::ByteView(t->buffer, static_cast<std::size_t>(t->actual_length)));
+                if (self->handle_ && *self->alive_) self->read();
+            } else if (st != LIBUSB_TRANSFER_CANCELLED) {
+                self->fail(st == LIBUSB_TRANSFER_NO_DEVICE ? "USB UICC unplugged"
+                                                           : "bulk IN status " + std::to_string(st));
+            }
+        }
+        delete[] t->buffer;
+        libusb_free_transfer(t);
+    }
+    static void LIBUSB_CALL on_write(libusb_transfer* t) {
+        auto* self = static_cast<UsbEemPipe*>(t->user_data);
+        self->write_ = nullptr;
+        const int st = t->status;
+        delete[] t->buffer;
+        libusb_free_transfer(t);
+        if (!*self->alive_) return;
+        if (st != LIBUSB_TRANSFER_COMPLETED) {
+            if (st != LIBUSB_TRANSFER_CANCELLED)
+                self->fail(st == LIBUSB_TRANSFER_NO_DEVICE ? "USB UICC unplugged"
+                                                           : "bulk OUT status " + std::to_string(st));
+            return;
+        }
+        self->queue_.pop_front();
+        if (!self->queue_.empty()) self->write_next();
+    }
+    void read() {
+        libusb_transfer* t = libusb_alloc_transfer(0);
+        auto* buf = new unsigned char[kReadSize];
+        libusb_fill_bulk_transfer(t, handle_, eem_.bulk_in, buf, kReadSize, &on_read, this, 0);
+        if (const int r = libusb_submit_transfer(t); r != 0) {
+            delete[] buf;
+            libusb_free_transfer(t);
+            post_fail("bulk IN submit: " + std::string(libusb_error_name(r)));
+            return;
+        }
+        read_ = t;
+        kick();
+    }
+    void write_next() {
+        const auto& data = queue_.front();
+        libusb_transfer* t = libusb_alloc_transfer(0);
+        auto* buf = new unsigned char[data.size()];
+        std::copy(data.begin(), data.end(), buf);
+        libusb_fill_bulk_transfer(t, handle_, eem_.bulk_out, buf, static_cast<int>(data.size()), &on_write,
+                                  this, 5000);
+        if (const int r = libusb_submit_transfer(t); r != 0) {
+            delete[] buf;
+            libusb_free_transfer(t);
+            post_fail("bulk OUT submit: " + std::string(libusb_error_name(r)));
+            return;
+        }
+        write_ = t;
+        kick();
+    }
+    void kick() {
+        boost::asio::post(io_, [this, a = alive_] {
+            if (*a) loop_.handle_events();
+        });
+    }
+    void post_fail(std::string why) {
+        boost::asio::post(io_, [this, a = alive_, why] {
+            if (*a) fail(why);
+        });
+    }
+    void fail(const std::string& why) {
+        if (failed_) return;
+        failed_ = true;
+        if (callbacks_.closed) callbacks_.closed(why);
+    }
+
+    boost::asio::io_context& io_;
+    LibusbLoop& loop_;
+    libusb_device_handle* handle_;
+    iccd::EemInterface eem_;
+    std::string where_;
+    Callbacks callbacks_;
+    std::deque<eem::Bytes> queue_;
+    libusb_transfer* read_ = nullptr;
+    libusb_transfer* write_ = nullptr;
+    bool failed_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+
+public:
+    UsbEemPipe(const UsbEemPipe&) = delete;
+    UsbEemPipe& operator=(const UsbEemPipe&) = delete;
+};
+
+}  // namespace
+
+std::unique_ptr<UsbPipe> open_usb_eem_pipe(boost::asio::io_context& io, LibusbLoop& loop,
+                                           const std::string& selector, std::string& why) {
+    auto sel = iccd::parse_device_selector(selector, why);
+    if (!sel) return nullptr;
+    why = "no USB device with a CDC EEM interface (02/0C/07)";
+    libusb_device** list = nullptr;
+    const ssize_t n = libusb_get_device_list(loop.context(), &list);
+    std::unique_ptr<UsbPipe> pipe;
+    for (ssize_t i = 0; i < n && !pipe; ++i) {
+        libusb_device* dev = list[i];
+        libusb_device_descriptor dd{};
+        if (libusb_get_device_descriptor(dev, &dd) != 0) continue;
+        const auto bus = libusb_get_bus_number(dev), addr = libusb_get_device_address(dev);
+        if (!sel->matches(dd.idVendor, dd.idProduct, bus, addr)) continue;
+        libusb_config_descriptor* cfg = nullptr;
+        if (libusb_get_active_config_descriptor(dev, &cfg) != 0) continue;
+        std::vector<iccd::InterfaceInfo> ifs;
+        for (int k = 0; k < cfg->bNumInterfaces; ++k) {
+            for (int a = 0; a < cfg->interface[k].num_altsetting; ++a) {
+                const auto& d = cfg->interface[k].altsetting[a];
+                iccd::InterfaceInfo info{d.bInterfaceNumber,   d.bAlternateSetting,  d.bInterfaceClass,
+                                         d.bInterfaceSubClass, d.bInterfaceProtocol, {}};
+                for (int e = 0; e < d.bNumEndpoints; ++e)
+                    info.endpoints.push_back({d.endpoint[e].bEndpointAddress, d.endpoint[e].bmAttributes,
+                                              d.endpoint[e].wMaxPacketSize});
+                ifs.push_back(std::move(info));
+            }
+        }
+        libusb_free_config_descriptor(cfg);
+        auto eem = iccd::find_eem_interface(ifs);
+        if (!eem) continue;
+        char where[32];
+        std::snprintf(where, sizeof where, "%04x:%04x at %03u:%03u", dd.idVendor, dd.idProduct, bus, addr);
+        libusb_device_handle* h = nullptr;
+        if (const int r = libusb_open(dev, &h); r != 0) {
+            why = std::string(where) + ": open: " + libusb_error_name(r) + " (permissions? see docs/usb.md)";
+            continue;
+        }
+        libusb_set_auto_detach_kernel_driver(h, 1);
+        int r = libusb_claim_interface(h, eem->number);
+        if (r == LIBUSB_ERROR_OTHER || r == LIBUSB_ERROR_NOT_SUPPORTED) {
+            libusb_set_auto_detach_kernel_driver(h, 0);
+            if (libusb_kernel_driver_active(h, eem->number) == 1) libusb_detach_kernel_driver(h, eem->number);
+            r = libusb_claim_interface(h, eem->number);
+        }
+        if (r != 0) {
+            why = std::string(where) + ": claim EEM interface " + std::to_string(eem->number) + ": " +
+                  libusb_error_name(r);
+            libusb_close(h);
+            continue;
+        }
+        if (eem->alternate != 0) libusb_set_interface_alt_setting(h, eem->number, eem->alternate);
+        pipe = std::make_unique<UsbEemPipe>(io, loop, h, *eem, where);
+    }
+    libusb_free_device_list(list, 1);
+    return pipe;
+}
+
+}  // namespace dmsc::gateway
