@@ -312,6 +312,54 @@ TEST_CASE("UICC server mode: 7 channels on one port, 7 concurrent clients, an 8t
         CHECK(clients[i - 1]->received == text_bytes("answer to " + std::to_string(i)));
 }
 
+TEST_CASE("UICC server mode: CLOSE CHANNEL with the listen qualifier drops the client and keeps the port") {
+    const std::uint16_t port = free_tcp_port();
+    std::ostringstream s;
+    s << kRegisterEvents
+      << "\n[[step]]\non = \"response\"\ncommand = \"open_channel\"\nmode = \"uicc-server\"\nport = " << port
+      << R"toml(
+expect_result = "00"
+
+[[step]]
+name = "first client's request"
+on = "event:data-available"
+command = "receive_data"
+length = 3
+expect_channel_data = "6F6E65"
+
+[[step]]
+name = "close the client, keep listening (qualifier bit 1)"
+on = "response"
+command = "close_channel"
+qualifier = 1
+expect_result = "00"
+
+[[step]]
+name = "second client's request on the same channel"
+on = "event:data-available"
+command = "receive_data"
+length = 3
+expect_channel_data = "74776F"
+)toml";
+    SimDaemon sd(s.str());
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return !channels(sd)["listeners"].empty(); }));
+    Client first(sd.io(), "127.0.0.1", port);
+    REQUIRE(step_until(sd.io(), [&] { return first.connected; }));
+    first.send(text_bytes("one"));
+    REQUIRE(step_until(sd.io(), [&] { return first.closed; }));  // the gateway closed it
+    CHECK(channels(sd)["channels"][0]["state"] == "listen");
+    CHECK(channels(sd)["listeners"].size() == 1);
+    Client second(sd.io(), "127.0.0.1", port);
+    REQUIRE(step_until(sd.io(), [&] { return second.connected; }));
+    second.send(text_bytes("two"));
+    REQUIRE(step_until(sd.io(), [&] { return sd.completed(); }));
+    INFO(sd.report());
+    CHECK(sd.card().verdict().passed);
+    CHECK(channels(sd)["listeners"][0]["accepted"] == 2);
+    CHECK_FALSE(second.closed);
+}
+
 TEST_CASE("UICC server mode: listening only on bip.listen (::1 here, never 127.0.0.1)") {
     const std::uint16_t port = free_tcp_port("::1");
     Config config = sim_config();
