@@ -644,6 +644,21 @@ TEST_CASE("TSM delivery tcp:// to a host name (resolved asynchronously)") {
     CHECK(sink.received == package0());
 }
 
+TEST_CASE("TSM delivery tcp://[::1]: IPv6 endpoint") {
+    const std::uint16_t port = free_tcp_port("::1");
+    SimDaemon sd(sim::default_scenario_text(), config_with_app("tcp://[::1]:" + std::to_string(port)));
+    TcpSink sink(sd.io(), tcp::endpoint(asio::ip::make_address("::1"), port));
+    nlohmann::json seen;
+    sd.daemon->bip().set_delivery_hook(
+        [&](const std::string&, const std::string&, cat::ByteView) { seen = channels(sd)["channels"][0]; });
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return sd.completed() && sink.closed; }));
+    INFO(sd.report());
+    CHECK(sd.card().verdict().passed);
+    CHECK(sink.received == package0());
+    CHECK(seen["peer"] == "[::1]:" + std::to_string(port));
+}
+
 TEST_CASE("TSM delivery udp://: one datagram per send, byte-identical; the UDP answer reaches the card") {
     const cat::Bytes answer = text_bytes("ack");
     const std::uint16_t port = free_udp_port();
