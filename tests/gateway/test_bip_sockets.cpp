@@ -598,6 +598,24 @@ std::string deliver_and_receive_scenario(const cat::Bytes& answer) {
     return s.str();
 }
 
+// Children of this process in state Z (exited, not reaped), from /proc/PID/stat.
+int zombie_children() {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        std::ifstream f(e.path() / "stat");
+        std::string line;
+        if (!std::getline(f, line)) continue;
+        const auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 2));
+        char state = 0;
+        long ppid = 0;
+        rest >> state >> ppid;
+        if (state == 'Z' && ppid == ::getpid()) ++n;
+    }
+    return n;
+}
+
 std::string temp_dir(const std::string& name) {
     auto dir =
         std::filesystem::temp_directory_path() / ("dmsc-bipio-" + name + "-" + std::to_string(::getpid()));
@@ -747,6 +765,7 @@ TEST_CASE(
     const cat::Bytes got((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     CHECK(cat::to_hex(got) == cat::to_hex(package0()));
     CHECK(sd.daemon->stats().terminal_responses.at("00") == 4);
+    CHECK(zombie_children() == 0);
     std::filesystem::remove_all(dir);
 }
 
@@ -875,6 +894,7 @@ TEST_CASE("failure row: launched application exits non-zero before listening →
     // Without the exit being noticed this would wait for the 60 s launch_timeout_ms.
     expect_passes(sd, 20s);
     REQUIRE(step_until(sd.io(), [&] { return sd.daemon->bip().launched_running() == 0; }));
+    CHECK(zombie_children() == 0);
 }
 
 TEST_CASE("failure row: launched application never listens → SEND DATA '3A' '12' after launch_timeout_ms") {
@@ -884,6 +904,7 @@ TEST_CASE("failure row: launched application never listens → SEND DATA '3A' '1
     expect_passes(sd, 20s);
     // It ends by itself a little later and is reaped (no zombie).
     REQUIRE(step_until(sd.io(), [&] { return sd.daemon->bip().launched_running() == 0; }));
+    CHECK(zombie_children() == 0);
 }
 
 TEST_CASE("failure row: launch parameters unusable → '3A' '11'") {
