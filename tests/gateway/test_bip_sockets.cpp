@@ -890,8 +890,8 @@ TEST_CASE("failure row: launch cannot start during an immediate OPEN CHANNEL →
 TEST_CASE("failure row: launched application exits non-zero before listening → SEND DATA '3A' '12'") {
     SimDaemon sd(std::string(kRegisterEvents) + std::string(kRegisteredApps) + open_tsm("00") +
                      send_package("response", "3A", "12"),
-                 config_with_app(unused_tcp_endpoint(), "/bin/false", 60'000));
-    // Without the exit being noticed this would wait for the 60 s launch_timeout_ms.
+                 config_with_app(unused_tcp_endpoint(), "/bin/false", 50'000));
+    // Without the exit being noticed this would wait for the 50 s launch_timeout_ms.
     expect_passes(sd, 20s);
     REQUIRE(step_until(sd.io(), [&] { return sd.daemon->bip().launched_running() == 0; }));
     CHECK(zombie_children() == 0);
