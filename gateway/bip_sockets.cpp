@@ -452,8 +452,13 @@ void BipSockets::listen(const bip::Listen& l) {
     }
     log_info(LogCategory::Bip, "channel ", int(id), ": UICC server mode, listening on ", listener.local);
     listeners_[port] = std::move(listener);
-    accept(port);
-    later(id, [this, id] { return channels_.on_listening(id); });
+    // Clients are accepted once the channel is in LISTEN (a client that came in between waits
+    // in the backlog).
+    later(id, [this, id, port] {
+        auto fx = channels_.on_listening(id);
+        accept(port);
+        return fx;
+    });
 }
 
 void BipSockets::accept(std::uint16_t port) {
@@ -523,10 +528,13 @@ void BipSockets::launch(const bip::Launch& l) {
               [this, id] { return channels_.on_launch_result(id, bip::LaunchOutcome::ParametersUnusable); });
         return;
     }
-    auto result = launcher_.launch(app->launch, [this, id](bool success, const std::string& how) {
+    Slot* owner = slot(id);
+    const std::uint64_t seq = owner != nullptr ? ++owner->launches : 0;
+    auto result = launcher_.launch(app->launch, [this, id, seq](bool success, const std::string& how) {
         Slot* s = slot(id);
         log_info(LogCategory::Bip, "channel ", int(id), ": launched application ended (", how, ")");
-        if (s == nullptr || daemon_.stopped()) return;
+        // Only the channel's latest launch counts (the channel may have been reused since).
+        if (s == nullptr || daemon_.stopped() || s->launches != seq) return;
         s->launched = -1;
         run(channels_.on_launched_app_exited(id, success));
     });

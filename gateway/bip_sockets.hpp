@@ -68,7 +68,8 @@ private:
         bool connected = false;
         std::string local;  // "127.0.0.1:40000", "[::1]:1100", "/run/dm.sock", "" = none
         std::string peer;
-        pid_t launched = -1;  // the application launched for this channel, until it ends
+        pid_t launched = -1;         // the application launched for this channel, until it ends
+        std::uint64_t launches = 0;  // counts launches: an exit reports only for the latest
     };
     struct Listener {
         std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor;

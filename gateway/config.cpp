@@ -687,7 +687,22 @@ void read_eem(Section& s, EemConfig& eem) {
     s.finish();
 }
 
-void check_applications(Context& ctx, const toml::array& array, const std::vector<ApplicationConfig>& apps) {
+void check_applications(Context& ctx, const toml::array& array, const std::vector<ApplicationConfig>& apps,
+                        std::uint32_t pending_timeout_ms) {
+    // A launched application is waited for while the card's command is pending: past the
+    // session's pending time-out the card would get '20' instead of '3A'/'12' (docs/bip.md).
+    for (std::size_t i = 0; i < apps.size(); ++i) {
+        if (apps[i].launch.empty() || pending_timeout_ms == 0 ||
+            apps[i].launch_timeout_ms < pending_timeout_ms)
+            continue;
+        const toml::table& entry = *array[i].as_table();
+        const toml::node* n = entry.get("launch_timeout_ms");
+        ctx.add(n != nullptr ? n->source() : entry.source(),
+                "application[" + std::to_string(i) + "].launch_timeout_ms",
+                std::to_string(apps[i].launch_timeout_ms) + " is not below card.pending_timeout_ms (" +
+                    std::to_string(pending_timeout_ms) +
+                    "): the card's command would time out first; lower it");
+    }
     // Each port is one registration on the card and one delivery target; two applications on
     // one port could not be told apart when the card opens a channel to it.
     for (std::size_t i = 0; i < apps.size(); ++i) {
@@ -944,7 +959,7 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
                 read_application(s, app);
                 config.applications.push_back(std::move(app));
             }
-            check_applications(ctx, *array, config.applications);
+            check_applications(ctx, *array, config.applications, config.card.pending_timeout_ms);
         }
     }
     if (const toml::node* n = root.node("dm_server")) {

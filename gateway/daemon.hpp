@@ -125,7 +125,7 @@ public:
     // Terminal Applications, event list, timers, polling (registry/), built from the config.
     registry::Registry& registry() { return *registry_; }
     const registry::Registry& registry() const { return *registry_; }
-    // The BIP engine and its sockets (OPEN CHANNEL ... in Terminal Server Mode over TCP).
+    // The BIP engine and its sockets, listeners and launches (docs/bip.md, the daemon adapter).
     const BipSockets& bip() const { return *bip_; }
     BipSockets& bip() { return *bip_; }  // set_delivery_hook (the Package#0 inspector)
     // Current STATUS polling interval; nullopt while polling is off.

@@ -312,6 +312,54 @@ TEST_CASE("UICC server mode: 7 channels on one port, 7 concurrent clients, an 8t
         CHECK(clients[i - 1]->received == text_bytes("answer to " + std::to_string(i)));
 }
 
+TEST_CASE("UICC server mode: CLOSE CHANNEL with the listen qualifier drops the client and keeps the port") {
+    const std::uint16_t port = free_tcp_port();
+    std::ostringstream s;
+    s << kRegisterEvents
+      << "\n[[step]]\non = \"response\"\ncommand = \"open_channel\"\nmode = \"uicc-server\"\nport = " << port
+      << R"toml(
+expect_result = "00"
+
+[[step]]
+name = "first client's request"
+on = "event:data-available"
+command = "receive_data"
+length = 3
+expect_channel_data = "6F6E65"
+
+[[step]]
+name = "close the client, keep listening (qualifier bit 1)"
+on = "response"
+command = "close_channel"
+qualifier = 1
+expect_result = "00"
+
+[[step]]
+name = "second client's request on the same channel"
+on = "event:data-available"
+command = "receive_data"
+length = 3
+expect_channel_data = "74776F"
+)toml";
+    SimDaemon sd(s.str());
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return !channels(sd)["listeners"].empty(); }));
+    Client first(sd.io(), "127.0.0.1", port);
+    REQUIRE(step_until(sd.io(), [&] { return first.connected; }));
+    first.send(text_bytes("one"));
+    REQUIRE(step_until(sd.io(), [&] { return first.closed; }));  // the gateway closed it
+    CHECK(channels(sd)["channels"][0]["state"] == "listen");
+    CHECK(channels(sd)["listeners"].size() == 1);
+    Client second(sd.io(), "127.0.0.1", port);
+    REQUIRE(step_until(sd.io(), [&] { return second.connected; }));
+    second.send(text_bytes("two"));
+    REQUIRE(step_until(sd.io(), [&] { return sd.completed(); }));
+    INFO(sd.report());
+    CHECK(sd.card().verdict().passed);
+    CHECK(channels(sd)["listeners"][0]["accepted"] == 2);
+    CHECK_FALSE(second.closed);
+}
+
 TEST_CASE("UICC server mode: listening only on bip.listen (::1 here, never 127.0.0.1)") {
     const std::uint16_t port = free_tcp_port("::1");
     Config config = sim_config();
@@ -550,6 +598,24 @@ std::string deliver_and_receive_scenario(const cat::Bytes& answer) {
     return s.str();
 }
 
+// Children of this process in state Z (exited, not reaped), from /proc/PID/stat.
+int zombie_children() {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        std::ifstream f(e.path() / "stat");
+        std::string line;
+        if (!std::getline(f, line)) continue;
+        const auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 2));
+        char state = 0;
+        long ppid = 0;
+        rest >> state >> ppid;
+        if (state == 'Z' && ppid == ::getpid()) ++n;
+    }
+    return n;
+}
+
 std::string temp_dir(const std::string& name) {
     auto dir =
         std::filesystem::temp_directory_path() / ("dmsc-bipio-" + name + "-" + std::to_string(::getpid()));
@@ -663,6 +729,21 @@ TEST_CASE("TSM delivery tcp:// to a host name (resolved asynchronously)") {
     CHECK(sink.received == package0());
 }
 
+TEST_CASE("TSM delivery tcp://[::1]: IPv6 endpoint") {
+    const std::uint16_t port = free_tcp_port("::1");
+    SimDaemon sd(sim::default_scenario_text(), config_with_app("tcp://[::1]:" + std::to_string(port)));
+    TcpSink sink(sd.io(), tcp::endpoint(asio::ip::make_address("::1"), port));
+    nlohmann::json seen;
+    sd.daemon->bip().set_delivery_hook(
+        [&](const std::string&, const std::string&, cat::ByteView) { seen = channels(sd)["channels"][0]; });
+    sd.daemon->start();
+    REQUIRE(step_until(sd.io(), [&] { return sd.completed() && sink.closed; }));
+    INFO(sd.report());
+    CHECK(sd.card().verdict().passed);
+    CHECK(sink.received == package0());
+    CHECK(seen["peer"] == "[::1]:" + std::to_string(port));
+}
+
 TEST_CASE("TSM delivery udp://: one datagram per send, byte-identical; the UDP answer reaches the card") {
     const cat::Bytes answer = text_bytes("ack");
     const std::uint16_t port = free_udp_port();
@@ -754,6 +835,7 @@ TEST_CASE(
     const cat::Bytes got((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     CHECK(cat::to_hex(got) == cat::to_hex(package0()));
     CHECK(sd.daemon->stats().terminal_responses.at("00") == 4);
+    CHECK(zombie_children() == 0);
     std::filesystem::remove_all(dir);
 }
 
@@ -878,10 +960,11 @@ TEST_CASE("failure row: launch cannot start during an immediate OPEN CHANNEL →
 TEST_CASE("failure row: launched application exits non-zero before listening → SEND DATA '3A' '12'") {
     SimDaemon sd(std::string(kRegisterEvents) + std::string(kRegisteredApps) + open_tsm("00") +
                      send_package("response", "3A", "12"),
-                 config_with_app(unused_tcp_endpoint(), "/bin/false", 60'000));
-    // Without the exit being noticed this would wait for the 60 s launch_timeout_ms.
+                 config_with_app(unused_tcp_endpoint(), "/bin/false", 50'000));
+    // Without the exit being noticed this would wait for the 50 s launch_timeout_ms.
     expect_passes(sd, 20s);
     REQUIRE(step_until(sd.io(), [&] { return sd.daemon->bip().launched_running() == 0; }));
+    CHECK(zombie_children() == 0);
 }
 
 TEST_CASE("failure row: launched application never listens → SEND DATA '3A' '12' after launch_timeout_ms") {
@@ -891,6 +974,7 @@ TEST_CASE("failure row: launched application never listens → SEND DATA '3A' '1
     expect_passes(sd, 20s);
     // It ends by itself a little later and is reaped (no zombie).
     REQUIRE(step_until(sd.io(), [&] { return sd.daemon->bip().launched_running() == 0; }));
+    CHECK(zombie_children() == 0);
 }
 
 TEST_CASE("failure row: launch parameters unusable → '3A' '11'") {

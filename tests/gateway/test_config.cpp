@@ -230,6 +230,13 @@ TEST_CASE("Config: names, launch commands, socket modes and cross-key checks") {
     check_error("[[application]]\nname = \"DM\"\nport = 1\nlaunch = '/bin/sh -c \"exit 1'\n", 4,
                 "application[0].launch", "quote is not closed");
     CHECK(parse("[[application]]\nname = \"DM\"\nport = 1\nlaunch = '/bin/sh -c \"exit 1\"'\n").ok());
+    check_error("[[application]]\nname = \"DM\"\nport = 1\nlaunch = \"/bin/dm\"\nlaunch_timeout_ms = 60000\n",
+                5, "application[0].launch_timeout_ms", "not below card.pending_timeout_ms (60000)");
+    CHECK(
+        parse(
+            "[card]\npending_timeout_ms = 0\n[[application]]\nname = \"DM\"\nport = 1\nlaunch = \"/bin/dm\"\n"
+            "launch_timeout_ms = 60000\n")
+            .ok());
     check_error("[debug]\nmode = \"0666\"\n", 2, "debug.mode", "world-writable");
     check_error("[debug]\nmode = \"rw\"\n", 2, "debug.mode", "permission bits");
     CHECK(parse("[debug]\nmode = 0o640\n").config->debug.mode == 0640);
