@@ -27,8 +27,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kDaemonCommands[] = {"status", "stats", "channels", "apps",  "events",  "timers",
-                                                "trace",  "help",  "event",    "call",  "sms-pp", "envelope"};
+constexpr std::string_view kDaemonCommands[] = {"status", "stats", "channels", "apps", "events", "timers",
+                                                "trace",  "help",  "event",    "call", "sms-pp", "envelope"};
 
 volatile sig_atomic_t g_interrupted = 0;
 extern "C" void on_sigint(int) {
@@ -293,6 +293,10 @@ std::string format_trace_record(const json& record, bool hex) {
     const std::string time = record.value("time", "");
     // "2024-05-01T12:34:56.789Z" → "12:34:56.789"
     std::string line = time.size() >= 23 ? time.substr(11, 12) : time;
+    if (record.contains("note")) {  // an annotation, e.g. a Package#0 seen on its way to the DM Client
+        return line + " " + scalar_text(record["note"]) + "  " + record.value("application", "") + ": " +
+               record.value("summary", "") + "\n";
+    }
     line += " " + record.value("link", "?") + "  " + record.value("summary", "");
     if (record.contains("sw") && record["sw"].is_string()) line += "  " + record["sw"].get<std::string>();
     if (record.contains("error")) line += "  error: " + scalar_text(record["error"]);
@@ -367,7 +371,8 @@ int run_ctl_command(std::string_view cmd, const std::vector<std::string_view>& a
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.timeout_ms);
         while (reply.value("state", "") == "queued" || reply.value("state", "") == "busy") {
             if (std::chrono::steady_clock::now() > deadline) {
-                std::fprintf(stderr, "dmsc-ctl: the card did not answer the ENVELOPE within %d ms\n", o.timeout_ms);
+                std::fprintf(stderr, "dmsc-ctl: the card did not answer the ENVELOPE within %d ms\n",
+                             o.timeout_ms);
                 return 1;
             }
             ::poll(nullptr, 0, 20);

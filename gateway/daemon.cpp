@@ -24,7 +24,12 @@
 #include "dmsc_config.h"
 #include "gateway/bip_sockets.hpp"
 #include "gateway/debug_server.hpp"
+#include "gateway/eem_service.hpp"
+#if DMSC_HAVE_USB
+#include "gateway/iccd_link.hpp"
+#endif
 #include "gateway/features.hpp"
+#include "gateway/package0_check.hpp"
 #include "gateway/sim/sim_link.hpp"
 #include "registry/events.hpp"
 #if DMSC_HAVE_PCSC
@@ -103,7 +108,8 @@ void apply_platform(registry::PlatformInfo& info, const PlatformConfig& p) {
     info.imei = p.imei;
     info.imeisv = p.imeisv;
     if (!p.language.empty()) info.language = p.language;
-    if (!p.access_technology.empty()) info.access_technology = registry::access_technology_code(p.access_technology);
+    if (!p.access_technology.empty())
+        info.access_technology = registry::access_technology_code(p.access_technology);
     if (!p.location.empty()) {
         registry::EventArguments args(p.location.begin(), p.location.end());
         args["state"] = "normal";
@@ -202,11 +208,19 @@ std::unique_ptr<CardLink> make_card_link(boost::asio::io_context& io, const Conf
             throw std::runtime_error("card.link = \"pcsc\": this dmsc-gatewayd was built without PC/SC");
 #endif
         }
-        case LinkKind::Iccd:
+        case LinkKind::Iccd: {
+#if DMSC_HAVE_USB
+            IccdOptions o;
+            o.usb = config.card.usb;
+            o.log = [](const std::string& message) { log_info(LogCategory::Card, message); };
+            return make_iccd_link(io, std::move(o));
+#else
             break;
+#endif
+        }
     }
     throw std::runtime_error(
-        "card.link = \"iccd\": the USB ICCD link is not built yet; use \"pcsc\" or \"sim\"");
+        "card.link = \"iccd\": this dmsc-gatewayd was built without libusb-1.0; use \"pcsc\" or \"sim\"");
 }
 
 Daemon::Daemon(Config config, Options options)
@@ -223,6 +237,50 @@ Daemon::Daemon(Config config, Options options)
     registry_ = std::make_unique<registry::Registry>(std::move(created).value());
     register_own_handlers();
     bip_ = std::make_unique<BipSockets>(*this);
+    bip_->set_delivery_hook(
+        [this](const std::string& application, const std::string& endpoint, cat::ByteView data) {
+            return inspect_delivery_bytes(application, endpoint, data);
+        });
+}
+
+// Package#0 inspection (docs/package0.md): every Terminal Server Mode delivery is decoded; a
+// recognised notification goes to the log and to `dmsc-ctl trace` clients, with its digest
+// checked against [[dm_server]]. Delivery changes only for a bad digest with drop_bad_digest.
+bool Daemon::inspect_delivery_bytes(const std::string& application, const std::string& endpoint,
+                                    cat::ByteView data) {
+    const Package0Report report = inspect_delivery(config_, data);
+    if (!report.recognised) {
+        log_debug(LogCategory::Bip, "delivery to ", application, " (", endpoint, "), ", data.size(),
+                  " bytes: not a Package#0 (", report.error, ")");
+        return true;
+    }
+    const std::string text = describe(report);
+    if (report.digest == DigestVerdict::Bad) {
+        log_warn(LogCategory::Bip, "delivery to ", application, " (", endpoint, "): ", text);
+    } else {
+        log_info(LogCategory::Bip, "delivery to ", application, " (", endpoint, "): ", text);
+    }
+    ++stats_.package0_seen;
+    if (report.drop) ++stats_.package0_dropped;
+    if (debug_server_ && debug_server_->has_trace_clients()) {
+        nlohmann::json note = {{"note", "package0"},
+                               {"application", application},
+                               {"endpoint", endpoint},
+                               {"summary", text},
+                               {"digest", std::string(name_of(report.digest))},
+                               {"delivered", !report.drop}};
+        if (report.server_id) note["server_id"] = *report.server_id;
+        if (report.session_id) note["session_id"] = *report.session_id;
+        if (report.notification_id) note["notification_id"] = *report.notification_id;
+        if (report.ui_mode) note["ui_mode"] = *report.ui_mode;
+        debug_server_->publish_note(std::move(note));
+    }
+    if (report.drop) {
+        log_warn(LogCategory::Bip, "Package#0 for ", application,
+                 " dropped: its digest is wrong and [[dm_server]] drop_bad_digest = true");
+        return false;
+    }
+    return true;
 }
 
 Daemon::~Daemon() {
@@ -262,8 +320,21 @@ void Daemon::start() {
     if (run_as_) (void)plan_drop(*run_as_);  // neither root nor that user: refuse before opening anything
     start_traces();
     start_debug_socket();
+    if (config_.eem.enabled) {
+        // The TAP (CAP_NET_ADMIN) and the hosts line need root: before the privilege drop.
+        add_privileged_step("eem", [this] {
+            eem_ = std::make_unique<EemService>(io_, config_.eem);
+            eem_->start();
+        });
+    }
     open_privileged_then_drop();
     start_card_link();
+    add_status_provider("interfaces", [this] {
+        return nlohmann::json{{"apdu",
+                               {{"link", link_ ? link_->name() : std::string(name_of(config_.card.link))},
+                                {"state", name_of(card_state_)}}},
+                              {"eem", eem_ ? eem_->status_json() : nlohmann::json{{"enabled", false}}}};
+    });
     log_info(LogCategory::Card, "waiting for a card (", link_->name(),
              config_.card.reader.empty() ? std::string() : ", reader \"" + config_.card.reader + "\"", ")");
 }
@@ -328,7 +399,8 @@ void Daemon::open_privileged_then_drop() {
         try {
             step();
         } catch (const std::exception& e) {
-            throw std::runtime_error(name + ": " + e.what());
+            const std::string what = e.what();
+            throw std::runtime_error(what.rfind(name + ":", 0) == 0 ? what : name + ": " + what);
         }
     }
     if (!run_as_) {
@@ -374,6 +446,7 @@ void Daemon::stop() {
         log_info(LogCategory::Card, "card powered down");
     }
     card_state_ = CardState::Absent;
+    if (eem_) eem_->stop();  // TAP removed, localuicc line gone
     if (debug_server_) debug_server_->stop();
     io_.stop();
     log_info(LogCategory::Daemon, "stopped");
@@ -440,7 +513,8 @@ bool Daemon::reload_from(const std::string& path) {
     if (apps.value())
         log_info(LogCategory::Config, "applications changed; registering them with the card again");
     if (next.platform != config_.platform) {
-        log_info(LogCategory::Config, "[platform] changed; PROVIDE LOCAL INFORMATION answers from the new values");
+        log_info(LogCategory::Config,
+                 "[platform] changed; PROVIDE LOCAL INFORMATION answers from the new values");
         apply_platform(registry_->platform(), next.platform);
     }
     Config before = std::move(config_);
@@ -530,8 +604,10 @@ std::optional<cat::EnvelopeId> Daemon::queue_envelope(cat::Bytes ber) {
     ++stats_.envelopes_queued[kind];
     // bip/ queues its Data available / Channel status Event downloads here (after its own
     // check of the card's event list): the `events` counts include them.
-    if (auto env = cat::decode_envelope(ber_copy); env && env->tag == static_cast<std::uint8_t>(cat::BerTag::EventDownload)) {
-        if (const auto event = env->event()) registry_->event_queued_elsewhere(static_cast<cat::EventType>(*event));
+    if (auto env = cat::decode_envelope(ber_copy);
+        env && env->tag == static_cast<std::uint8_t>(cat::BerTag::EventDownload)) {
+        if (const auto event = env->event())
+            registry_->event_queued_elsewhere(static_cast<cat::EventType>(*event));
     }
     log_debug(LogCategory::Cat, "ENVELOPE #", id, " ", kind, " queued");
     envelope_kinds_[id] = std::move(kind);
@@ -567,9 +643,12 @@ nlohmann::json Daemon::envelope_result(cat::EnvelopeId id) const {
     const auto it = tracked_.find(id);
     if (it == tracked_.end()) return nullptr;
     const TrackedEnvelope& t = it->second;
-    nlohmann::json j = {{"envelope", id},     {"kind", t.kind},
-                        {"state", t.state},   {"sw", sw_json(t.sw)},
-                        {"data", cat::to_hex(t.data)}, {"busy_retries", t.busy_retries}};
+    nlohmann::json j = {{"envelope", id},
+                        {"kind", t.kind},
+                        {"state", t.state},
+                        {"sw", sw_json(t.sw)},
+                        {"data", cat::to_hex(t.data)},
+                        {"busy_retries", t.busy_retries}};
     if (!t.reason.empty()) j["reason"] = t.reason;
     return j;
 }
@@ -988,7 +1067,8 @@ void Daemon::handle_event(const cat::SessionEvent& event) {
     std::visit(
         Overloaded{
             [&](const cat::ProfileDownloaded& e) {
-                log_info(LogCategory::Cat, e.reinitialisation ? "TERMINAL PROFILE sent again (" : "TERMINAL PROFILE sent (",
+                log_info(LogCategory::Cat,
+                         e.reinitialisation ? "TERMINAL PROFILE sent again (" : "TERMINAL PROFILE sent (",
                          cat::to_hex(terminal_profile_), "): ", cat::describe_sw(e.sw.sw1, e.sw.sw2));
                 // After a REFRESH's re-initialisation the Terminal Applications go again
                 // (clause 7: registration follows the profile download).
@@ -1120,7 +1200,7 @@ nlohmann::json Daemon::status_json() const {
                    {"awaiting_handler", session_->awaiting_handler()},
                    {"queued_envelopes", session_->queued_envelopes()}};
     }
-    return {
+    json out = {
         {"version", DMSC_VERSION},
         {"config", config_.path},
         {"uptime_s", uptime.count()},
@@ -1136,6 +1216,12 @@ nlohmann::json Daemon::status_json() const {
           {"cards_ready", stats_.cards_ready},
           {"cards_gone", stats_.cards_gone}}},
     };
+    for (const auto& [key, provider] : status_providers_) out[key] = provider();
+    return out;
+}
+
+void Daemon::add_status_provider(std::string key, std::function<nlohmann::json()> provider) {
+    status_providers_[std::move(key)] = std::move(provider);
 }
 
 nlohmann::json Daemon::stats_json() const {
@@ -1166,6 +1252,7 @@ nlohmann::json Daemon::stats_json() const {
           {"refresh_resets", stats_.refresh_resets},
           {"refresh_reinitialisations", stats_.refresh_reinitialisations}}},
         {"config", {{"reloads", stats_.reloads}, {"reload_failures", stats_.reload_failures}}},
+        {"package0", {{"seen", stats_.package0_seen}, {"dropped", stats_.package0_dropped}}},
     };
 }
 

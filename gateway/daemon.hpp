@@ -31,6 +31,8 @@
 
 namespace dmsc::gateway {
 
+class EemService;
+
 class DebugServer;
 class BipSockets;
 
@@ -54,12 +56,14 @@ struct Stats {
     std::uint64_t handler_timeouts = 0;
     std::uint64_t completions_ignored = 0;
     std::uint64_t status_polls = 0;
-    std::uint64_t refresh_resets = 0;              // REFRESH UICC reset: card reset by the link
-    std::uint64_t refresh_reinitialisations = 0;   // REFRESH NAA init: TERMINAL PROFILE again
+    std::uint64_t refresh_resets = 0;             // REFRESH UICC reset: card reset by the link
+    std::uint64_t refresh_reinitialisations = 0;  // REFRESH NAA init: TERMINAL PROFILE again
     std::uint64_t cards_ready = 0;
     std::uint64_t cards_gone = 0;
     std::uint64_t reloads = 0;
     std::uint64_t reload_failures = 0;
+    std::uint64_t package0_seen = 0;     // Terminal Server Mode deliveries recognised as a Package#0
+    std::uint64_t package0_dropped = 0;  // of which not delivered (bad digest, drop_bad_digest)
 };
 
 enum class CardState : std::uint8_t { Absent, Powered };
@@ -123,6 +127,7 @@ public:
     const registry::Registry& registry() const { return *registry_; }
     // The BIP engine and its sockets (OPEN CHANNEL ... in Terminal Server Mode over TCP).
     const BipSockets& bip() const { return *bip_; }
+    BipSockets& bip() { return *bip_; }  // set_delivery_hook (the Package#0 inspector)
     // Current STATUS polling interval; nullopt while polling is off.
     std::optional<std::chrono::milliseconds> poll_interval() const;
 
@@ -165,6 +170,8 @@ public:
     // Debug socket data (PRODUCT.md "Debug socket"); the server adds {"ok": true}.
     nlohmann::json status_json() const;
     nlohmann::json stats_json() const;
+    // Adds status_json()[key] = provider() (USB interfaces, EEM counters...).
+    void add_status_provider(std::string key, std::function<nlohmann::json()> provider);
 
 private:
     template <class F>
@@ -197,6 +204,8 @@ private:
     bool queue_envelope_as(cat::Bytes ber, cat::EnvelopeId id);
     void wait_signals();
     void start_traces();
+    // BipSockets' delivery hook: Package#0 inspection, log, trace note; false = drop.
+    bool inspect_delivery_bytes(const std::string& application, const std::string& endpoint, cat::ByteView data);
     void start_debug_socket();
     void start_card_link();
     void open_privileged_then_drop();
@@ -253,6 +262,9 @@ private:
     Observers<std::function<void(const std::string&)>> gone_observers_;
     Observers<ReloadObserver> reload_observers_;
     Observers<std::function<void()>> stop_observers_;
+
+    std::map<std::string, std::function<nlohmann::json()>> status_providers_;
+    std::unique_ptr<EemService> eem_;  // [eem] enabled: TAP + EEM bridge (docs/usb.md)
 
     Stats stats_;
     std::chrono::steady_clock::time_point started_at_;

@@ -430,6 +430,14 @@ void DebugServer::publish_apdu(const ApduRecord& record) {
     for (auto& s : sessions) s->publish(line);
 }
 
+void DebugServer::publish_note(nlohmann::json note) {
+    if (!has_trace_clients()) return;
+    note["time"] = iso_time(std::chrono::system_clock::now());
+    const std::string line = dump_line(note);
+    std::vector<std::shared_ptr<Session>> sessions(sessions_.begin(), sessions_.end());
+    for (auto& s : sessions) s->publish(line);
+}
+
 std::string DebugServer::known_commands() const {
     std::string s = "help, trace";
     for (const auto& [name, c] : commands_) s += ", " + name;

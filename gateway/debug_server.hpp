@@ -68,6 +68,9 @@ public:
 
     // Sends one record to every client that asked for `trace`.
     void publish_apdu(const ApduRecord& record);
+    // Sends an annotation to every `trace` client: `note` (its kind, e.g. "package0") and the
+    // fields that go with it; "time" is added. dmsc-ctl trace prints it between the APDUs.
+    void publish_note(nlohmann::json note);
 
     // Reports problems worth a log line (a peer refused, a handler threw). Optional.
     void on_error(std::function<void(const std::string&)> log) { log_ = std::move(log); }

@@ -255,9 +255,9 @@ std::string access_technology_name(std::uint8_t c) {
 }
 
 std::vector<std::string> platform_event_names() {
-    return {"mt-call",           "call-connected",     "call-disconnected", "location-status",
-            "user-activity",     "idle-screen",        "language",          "browser-termination",
-            "access-technology", "network-search-mode"};
+    return {"mt-call",           "call-connected",      "call-disconnected", "location-status",
+            "user-activity",     "idle-screen",         "language",          "browser-termination",
+            "access-technology", "network-search-mode", "network-rejection"};
 }
 
 Expected<PlatformEvent> parse_platform_event(std::string_view name, const EventArguments& args) {
@@ -348,6 +348,52 @@ Expected<PlatformEvent> parse_platform_event(std::string_view name, const EventA
         }
         return finish(a, AccessTechnologyChange{*c});
     }
+    if (n == "network-rejection") {
+        NetworkRejection ev;
+        const std::string need =
+            "give mcc, mnc and lac (with rac for a routing area) or tac (TS 31.111 7.5.2)";
+        const std::string* mcc = a.get("mcc");
+        const std::string* mnc = a.get("mnc");
+        const std::string* lac = a.get("lac");
+        const std::string* rac = a.get("rac");
+        const std::string* tac = a.get("tac");
+        if (!mcc) return a.missing("mcc", need);
+        if (!mnc) return a.missing("mnc", need);
+        if (!lac && !tac) return a.missing("tac", need);
+        if (lac && tac)
+            return a.error("tac", "give lac (location/routing area) or tac (tracking area), not both");
+        if (rac && !lac) return a.error("rac", "a routing area is lac + rac");
+        if (!digits(*mcc, 3, 3)) return a.error("mcc", "\"" + *mcc + "\" is not 3 decimal digits");
+        if (!digits(*mnc, 2, 3)) return a.error("mnc", "\"" + *mnc + "\" is not 2 or 3 decimal digits");
+        const std::string area_key = lac ? "lac" : "tac";
+        auto area = a.number(area_key, 0xFFFF, true);
+        if (!area) return Failure{area.error()};
+        ev.id.mcc = *mcc;
+        ev.id.mnc = *mnc;
+        ev.id.lac = static_cast<std::uint16_t>(*area);
+        ev.area = tac ? NetworkRejection::Area::TrackingArea
+                      : (rac ? NetworkRejection::Area::RoutingArea : NetworkRejection::Area::Location);
+        if (rac) {
+            auto r = a.number("rac", 0xFF, true);
+            if (!r) return Failure{r.error()};
+            ev.rac = static_cast<std::uint8_t>(*r);
+        }
+        const std::string* t = a.get("technology");
+        if (t == nullptr)
+            return a.missing("technology", "give a name (gsm, utran, e-utran ...) or a code 0..255");
+        auto tc = access_technology_code(*t);
+        if (!tc)
+            return a.error("technology",
+                           "\"" + *t + "\" is not an access technology (TS 102 223 clause 8.61)");
+        ev.technology = *tc;
+        auto type = a.number("type", 0xFF, true);
+        if (!type) return Failure{type.error()};
+        ev.update_attach_type = static_cast<std::uint8_t>(*type);
+        auto cause = a.number("cause", 0xFF, true);
+        if (!cause) return Failure{cause.error()};
+        ev.cause = static_cast<std::uint8_t>(*cause);
+        return finish(a, std::move(ev));
+    }
     if (n == "network-search-mode" || n == "network-search-mode-change") {
         const std::string* m = a.get("mode");
         if (m == nullptr) return a.missing("mode", "give manual or automatic");
@@ -384,6 +430,7 @@ cat::EventType event_type(const PlatformEvent& event) {
         EventType operator()(const NetworkSearchModeChange&) const {
             return EventType::NetworkSearchModeChange;
         }
+        EventType operator()(const NetworkRejection&) const { return EventType::NetworkRejection; }
     };
     return std::visit(V{}, event);
 }
@@ -412,6 +459,31 @@ cat::Envelope to_envelope(const PlatformEvent& event) {
         cat::Envelope operator()(const BrowserTermination& e) const {
             return cat::browser_termination_event(e.cause);
         }
+        cat::Envelope operator()(const NetworkRejection& e) const {
+            // TS 31.111 7.5.2.2: from the network; the area identification (comprehension not
+            // required, as the location information of 7.5.4), access technology, update /
+            // attach type and rejection cause code (comprehension required).
+            constexpr std::uint8_t kNetwork = 0x83;
+            cat::Bytes area = e.id.encode();
+            cat::Tag tag = cat::Tag::TrackingAreaIdentification;
+            if (e.area == NetworkRejection::Area::Location) tag = cat::Tag::LocationInformation;
+            if (e.area == NetworkRejection::Area::RoutingArea) {
+                tag = cat::Tag::RoutingAreaInformation;
+                area.push_back(e.rac);
+            }
+            auto ctlv = [](cat::Tag t, bool cr, cat::Bytes v) {
+                cat::Ctlv o;
+                o.tag = static_cast<std::uint8_t>(t);
+                o.cr = cr;
+                o.value = std::move(v);
+                return o;
+            };
+            return cat::event_download(
+                EventType::NetworkRejection, kNetwork,
+                {ctlv(tag, false, std::move(area)), ctlv(cat::Tag::AccessTechnology, true, {e.technology}),
+                 ctlv(cat::Tag::UpdateAttachType, true, {e.update_attach_type}),
+                 ctlv(cat::Tag::RejectionCauseCode, true, {e.cause})});
+        }
         cat::Envelope operator()(const AccessTechnologyChange& e) const {
             return cat::access_technology_change_event(e.technology);
         }
@@ -434,7 +506,8 @@ std::vector<cat::EventType> default_supported_events() {
             EventType::DataAvailable,
             EventType::ChannelStatus,
             EventType::AccessTechnologyChange,
-            EventType::NetworkSearchModeChange};
+            EventType::NetworkSearchModeChange,
+            EventType::NetworkRejection};
 }
 
 EventRegistry::EventRegistry(std::vector<cat::EventType> supported) {

@@ -62,9 +62,22 @@ struct NetworkSearchModeChange {  // 7.5.15, 8.75: '00' manual, '01' automatic
     std::uint8_t mode = 0;
 };
 
-using PlatformEvent =
-    std::variant<MtCall, CallConnected, CallDisconnected, LocationStatus, UserActivity, IdleScreenAvailable,
-                 LanguageSelection, BrowserTermination, AccessTechnologyChange, NetworkSearchModeChange>;
+// TS 31.111 7.5.2: the network refused a location / routing area / tracking area update or an
+// attach. From the network; the area the terminal tried, the access technology, the update /
+// attach type and the cause code as the network gave them (TS 24.008 / TS 24.301 values).
+struct NetworkRejection {
+    enum class Area : std::uint8_t { Location, RoutingArea, TrackingArea };  // '13' LAI, '73' RAI, '7D' TAI
+    Area area = Area::TrackingArea;
+    cat::LocationInformation id;  // MCC, MNC, LAC or TAC (no cell identity)
+    std::uint8_t rac = 0;         // routing area code (RAI only)
+    std::uint8_t technology = 0;  // 8.61
+    std::uint8_t update_attach_type = 0;
+    std::uint8_t cause = 0;
+};
+
+using PlatformEvent = std::variant<MtCall, CallConnected, CallDisconnected, LocationStatus, UserActivity,
+                                   IdleScreenAvailable, LanguageSelection, BrowserTermination,
+                                   AccessTechnologyChange, NetworkSearchModeChange, NetworkRejection>;
 
 cat::EventType event_type(const PlatformEvent& event);
 // Event download ENVELOPE of the event (built with cat/envelope.hpp), registered or not.
@@ -81,6 +94,8 @@ cat::Envelope to_envelope(const PlatformEvent& event);
 //   browser-termination cause=user|error|N
 //   access-technology technology=gsm|utran|e-utran|...|N
 //   network-search-mode mode=manual|automatic|N
+//   network-rejection mcc=DDD mnc=DD[D] (lac=N [rac=N] | tac=N) technology=NAME|N type=N cause=N
+//       (lac: location area, lac+rac: routing area, tac: tracking area; TS 31.111 7.5.2)
 // Numbers are decimal or 0x-hex. Errors name the event and the key:
 //   `location-status: key "mcc": "1a1" is not 3 decimal digits`.
 using EventArguments = std::map<std::string, std::string>;
