@@ -571,7 +571,17 @@ std::uint16_t free_port() {
 TEST_CASE(
     "Daemon: default scenario — Package#0 reaches the DM Client over a Terminal Server Mode TCP channel") {
     const std::uint16_t port = free_port();
-    SimDaemon sd(sim::default_scenario_text(), config_with_dm_client(port));
+    // The built-in scenario, its SCWS moved to free ports (3516 / 4116 may be busy here).
+    std::string text(sim::default_scenario_text());
+    const std::uint16_t http = free_port();
+    const std::uint16_t https = free_port();
+    for (auto [from, to] : {std::pair<std::string, std::uint16_t>{"http_port = 3516", http},
+                            std::pair<std::string, std::uint16_t>{"https_port = 4116", https}}) {
+        const auto at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        text.replace(at, from.size(), from.substr(0, from.find('=') + 2) + std::to_string(to));
+    }
+    SimDaemon sd(text, config_with_dm_client(port));
     TcpSink sink(sd.io(), port);
     sd.daemon->start();
     REQUIRE(step_until(
@@ -580,8 +590,15 @@ TEST_CASE(
     CHECK(sd.card().verdict().passed);
     sim::Dm12Package0 package;  // what default.toml sends: server DMSC-Server, session 1
     CHECK(cat::to_hex(sink.received) == cat::to_hex(sim::encode(package)));
-    CHECK(sd.daemon->stats().terminal_responses.at("00") == 4);
-    CHECK(sd.daemon->bip().channels_json()["channels"].empty());
+    // SET UP EVENT LIST, 3 OPEN CHANNELs of the SCWS, OPEN CHANNEL, SEND DATA, CLOSE CHANNEL.
+    CHECK(sd.daemon->stats().terminal_responses.at("00") == 7);
+    // The Package#0 channel is closed; the SCWS's three channels listen.
+    const auto channels = sd.daemon->bip().channels_json()["channels"];
+    REQUIRE(channels.size() == 3);
+    for (const auto& c : channels) {
+        CHECK(c["mode"] == "UICC server mode");
+        CHECK(c["state"] == "listen");
+    }
 }
 
 TEST_CASE("Daemon: OPEN CHANNEL to a registered port with nothing listening gets '3A' '07'") {

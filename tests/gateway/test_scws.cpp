@@ -758,3 +758,45 @@ TEST_CASE("SCWS: power cycle forgets the channels; the scenario opens them again
     t.card.power_off();
     CHECK(!t.card.scws()->owns(1));
 }
+
+TEST_CASE("SCWS: garbage from clients on both ports never breaks the card; the next client is served") {
+    BipTerminal t(scws_scenario(kTwoPorts));
+    cat::Bytes key;
+    REQUIRE(cat::from_hex("00112233445566778899AABBCCDDEEFF", key));
+    for (unsigned seed = 1; seed <= 12; ++seed) {
+        CAPTURE(seed);
+        const std::uint16_t port = seed % 2 ? 3516 : 4116;
+        const auto ch = t.connect(port);
+        std::string junk = pattern(50 + seed * 173, seed);
+        if (seed % 3 == 0) junk = "GET / HTTP/1.1\r\n" + junk + "\r\n\r\n";  // garbage header fields
+        t.send(ch, junk);
+        t.pump();
+        (void)t.take(ch);
+        if (t.channels.channel(ch)->state == bip::ChannelState::Established) t.client_close(ch);
+        t.pump();
+        CHECK(t.channels.channel(ch)->state == bip::ChannelState::Listen);
+        // A well-behaved client right after.
+        const auto next = t.connect(port);
+        if (port == 3516) {
+            t.send(next, get_request("/", "Connection: close\r\n"));
+            t.pump();
+            auto r = parse_response(t.take(next));
+            REQUIRE(r);
+            CHECK(r->status == 200);
+        } else {
+            TlsClient good("test-id", key);
+            REQUIRE(good.handshake(t, next));
+            good.write(t, next, get_request("/", "Connection: close\r\n"));
+            auto r = parse_response(
+                good.read_until(t, next, [](const std::string& s) { return parse_response(s).has_value(); }));
+            REQUIRE(r);
+            CHECK(r->status == 200);
+        }
+        t.pump();
+        if (t.channels.channel(next)->state == bip::ChannelState::Established) t.client_close(next);
+        t.pump();
+        ERR_clear_error();
+    }
+    INFO(card_verdict_text(t.card));
+    CHECK(t.card.verdict().passed);
+}
