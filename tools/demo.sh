@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default, end to end: builds dmsc-gateway, starts a stand-in DM
-# Client (tools/demo-dm-client.py, listening on 127.0.0.1:1100), then dmsc-gatewayd with the
+# Client (dmsc-demo-client, tools/demo_dm_client.cpp, listening on 127.0.0.1:1100; docs/dm-demo.md),
+# then dmsc-gatewayd with the
 # simulated UICC (card.link = "sim", built-in default scenario: the OMA DM_SC off-line trigger
 # of seed 000 section 7.1). The gateway sends TERMINAL PROFILE, answers SET UP EVENT LIST,
 # registers the DM Client (ENVELOPE Terminal Applications, port 1100); the card's DM_SC Server
@@ -10,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 [ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build -j "$jobs" gateway/dmsc-gatewayd gateway/dmsc-ctl >/dev/null
+ninja -C build -j "$jobs" gateway/dmsc-gatewayd gateway/dmsc-ctl gateway/dmsc-demo-client >/dev/null
 
 tmp=$(mktemp -d)
 gw_pid=""
@@ -41,7 +42,10 @@ TOML
 step() { printf '\n=== %s\n' "$1"; }
 
 step "1. The DM Client listens on 127.0.0.1:1100"
-python3 tools/demo-dm-client.py --port 1100 --timeout 20 >"$tmp/client.out" 2>&1 &
+# Decode only for now: with the SCWS bridge in the daemon, add the DM session with
+#   --server-id DMSC-Server --psk-identity DMSC-DM-Client --psk-key 0123456789ABCDEF0123456789ABCDEF
+# and card.scenario = gateway/sim/scenarios/dm-demo.toml (docs/dm-demo.md).
+build/gateway/dmsc-demo-client --listen 127.0.0.1:1100 --once --timeout 20 >"$tmp/client.out" 2>&1 &
 client_pid=$!
 for _ in $(seq 50); do grep -q listening "$tmp/client.out" 2>/dev/null && break; sleep 0.1; done
 cat "$tmp/client.out"
