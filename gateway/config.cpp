@@ -18,7 +18,9 @@
 #include "cat/bytes.hpp"
 #include "cat/text.hpp"
 #include "dmsc_config.h"
+#include "gateway/launcher.hpp"
 #include "gateway/sim/scenario.hpp"
+#include "gateway/tap.hpp"
 #include "registry/events.hpp"
 #include "registry/local_info.hpp"
 
@@ -325,7 +327,7 @@ void read_card(Section& s, Context& ctx, CardConfig& card) {
         s.error("link", toml_quote(name_of(card.link)) +
                             " is not built into this dmsc-gatewayd; use \"sim\"" +
                             (card_link_built(LinkKind::Pcsc) ? " or \"pcsc\"" : "") +
-                            (card.link == LinkKind::Iccd ? " (the USB ICCD link is not written yet)"
+                            (card.link == LinkKind::Iccd ? " (rebuild with libusb-1.0: meson -Dusb=enabled)"
                                                          : " or rebuild with it enabled"));
     }
     if (!card.scenario.empty()) {
@@ -422,6 +424,9 @@ void read_application(Section& s, ApplicationConfig& app) {
             s.error("launch", toml_quote(app.launch) +
                                   ": the command must start with an absolute path "
                                   "(PATH is not searched), e.g. \"/usr/bin/dm-client --notify\"");
+        } else if (std::string why; !split_command(app.launch, why)) {
+            s.error("launch", toml_quote(app.launch) + ": " + why +
+                                  " (words are split at blanks; \"...\" or '...' keep blanks, no shell)");
         }
     }
     s.integer("launch_timeout_ms", 100, 600'000, app.launch_timeout_ms);
@@ -641,6 +646,42 @@ void read_log(Section& s, Context& ctx, LogSettings& log) {
     s.finish();
 }
 
+void read_eem(Section& s, EemConfig& eem) {
+    s.boolean("enabled", eem.enabled);
+    if (s.string("tap", eem.tap) &&
+        (eem.tap.empty() || eem.tap.size() > 15 || eem.tap.find_first_of("/ \t:") != std::string::npos)) {
+        s.error("tap", toml_quote(eem.tap) +
+                           " is not an interface name; use 1..15 characters without '/', ':' or spaces");
+    }
+    if (s.string("address", eem.address)) {
+        Ipv4Prefix p;
+        std::string why;
+        if (!parse_ipv4_prefix(eem.address, p, why) || p.prefix > 30)
+            s.error("address",
+                    why.empty() ? toml_quote(eem.address) + ": use a prefix of 30 or shorter" : why);
+    }
+    if (s.string("uicc_address", eem.uicc_address)) {
+        Ipv4Prefix p;
+        std::string why;
+        if (!parse_ipv4_prefix(eem.uicc_address, p, why)) s.error("uicc_address", why);
+    }
+    s.integer("mtu", 576, 9000, eem.mtu);
+    if (s.string("pipe", eem.pipe) && eem.pipe != "usb" &&
+        (eem.pipe.rfind("unix:/", 0) != 0 || eem.pipe.size() < 7)) {
+        s.error("pipe", toml_quote(eem.pipe) +
+                            " is not a pipe; use \"usb\" or \"unix:/absolute/path\" (a simulated USB UICC)");
+    }
+    s.string("hosts_file", eem.hosts_file);
+    s.string("hostname", eem.hostname);
+    s.boolean("crc", eem.crc);
+    if (eem.enabled && eem.pipe == "usb") {
+        s.error("pipe",
+                "\"usb\": the libusb EEM pipe is not written yet; use \"unix:/path\" with dmsc-usbsim "
+                "(docs/usb.md)");
+    }
+    s.finish();
+}
+
 void check_applications(Context& ctx, const toml::array& array, const std::vector<ApplicationConfig>& apps) {
     // Each port is one registration on the card and one delivery target; two applications on
     // one port could not be told apart when the card opens a channel to it.
@@ -787,7 +828,7 @@ bool card_link_built(LinkKind link) {
         case LinkKind::Pcsc:
             return DMSC_HAVE_PCSC != 0;
         case LinkKind::Iccd:
-            return false;  // USB ICCD link: not written yet
+            return DMSC_HAVE_USB != 0;  // gateway/iccd_link.cpp (libusb-1.0)
         case LinkKind::Sim:
             return true;  // always built (libcamera-style virtual backend)
     }
@@ -827,7 +868,8 @@ void read_platform(Section& s, Context& ctx, PlatformConfig& p) {
                                          "\"e-utran\", \"ng-ran\" ... or a number (TS 102 223 8.61)");
     }
     if (const toml::table* t = sub_table(s, "location")) {
-        Section loc(*t, s.key_path("location"), ctx, {"mcc", "mnc", "lac", "tac", "cell_id", "rnc_id", "eci"});
+        Section loc(*t, s.key_path("location"), ctx,
+                    {"mcc", "mnc", "lac", "tac", "cell_id", "rnc_id", "eci"});
         registry::EventArguments args{{"state", "normal"}};
         for (const auto& [k, v] : *t) {
             if (const auto* str = v.as_string()) {
@@ -870,7 +912,9 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
     std::error_code abs_ec;
     const fs::path absolute = fs::absolute(source, abs_ec);
     config.path = abs_ec ? source : absolute.lexically_normal().string();
-    Section root(doc, "", ctx, {"daemon", "card", "application", "dm_server", "bip", "debug", "trace", "log", "platform"});
+    Section root(
+        doc, "", ctx,
+        {"daemon", "card", "application", "dm_server", "bip", "debug", "trace", "log", "platform", "eem"});
     if (const toml::table* t = sub_table(root, "daemon")) {
         Section s(*t, "daemon", ctx, {"user", "group", "keep_capabilities"});
         read_daemon(s, ctx, config.daemon);
@@ -925,6 +969,12 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
     if (const toml::table* t = sub_table(root, "trace")) {
         Section s(*t, "trace", ctx, {"gsmtap", "pcap"});
         read_trace(s, ctx, config.trace);
+    }
+    if (const toml::table* t = sub_table(root, "eem")) {
+        Section s(
+            *t, "eem", ctx,
+            {"enabled", "tap", "address", "uicc_address", "mtu", "pipe", "hosts_file", "hostname", "crc"});
+        read_eem(s, config.eem);
     }
     if (const toml::table* t = sub_table(root, "log")) {
         Section s(*t, "log", ctx, {"level", "format", "category"});
@@ -1028,6 +1078,16 @@ std::string to_toml(const Config& c) {
         o << "\n[platform.location]\n";
         for (const auto& [k, v] : c.platform.location) o << k << " = " << toml_quote(v) << "\n";
     }
+    o << "\n[eem]\n";
+    o << "enabled = " << (c.eem.enabled ? "true" : "false") << "\n";
+    o << "tap = " << toml_quote(c.eem.tap) << "\n";
+    o << "address = " << toml_quote(c.eem.address) << "\n";
+    o << "uicc_address = " << toml_quote(c.eem.uicc_address) << "\n";
+    o << "mtu = " << c.eem.mtu << "\n";
+    o << "pipe = " << toml_quote(c.eem.pipe) << "\n";
+    o << "hosts_file = " << toml_quote(c.eem.hosts_file) << "\n";
+    o << "hostname = " << toml_quote(c.eem.hostname) << "\n";
+    o << "crc = " << (c.eem.crc ? "true" : "false") << "\n";
     o << "\n[log]\n";
     o << "level = " << toml_quote(name_of(c.log.level)) << "\n";
     o << "format = " << toml_quote(name_of(c.log.format)) << "\n";

@@ -138,6 +138,20 @@ struct PlatformConfig {
     bool operator==(const PlatformConfig&) const = default;
 };
 
+// [eem]: TCP/IP to a USB UICC over CDC EEM (docs/usb.md).
+struct EemConfig {
+    bool enabled = false;
+    std::string tap = "uicc0";                   // the TAP interface the gateway creates
+    std::string address = "192.168.212.1/30";    // the terminal's IPv4 address on it
+    std::string uicc_address = "192.168.212.2";  // the card's address (what localuicc names)
+    std::uint32_t mtu = 1500;
+    std::string pipe = "usb";  // "usb" (the UICC's EEM interface) or "unix:/path" (simulated UICC)
+    std::string hosts_file = "/etc/hosts";  // where the localuicc line is kept; "" = not managed
+    std::string hostname = "localuicc";
+    bool crc = true;  // real CRC-32 on data packets to the card (else the DE AD BE EF sentinel)
+    bool operator==(const EemConfig&) const = default;
+};
+
 struct Config {
     std::string path;  // the file it came from ("" = built-in defaults)
     DaemonConfig daemon;
@@ -147,6 +161,7 @@ struct Config {
     BipConfig bip;
     DebugConfig debug;
     TraceConfig trace;
+    EemConfig eem;
     LogSettings log;
     PlatformConfig platform;
     bool operator==(const Config&) const = default;

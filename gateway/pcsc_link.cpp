@@ -543,7 +543,11 @@ private:
                     transient = true;
                 } else if (rv == SCARD_E_PROTO_MISMATCH) {
                     post_warning("reader '" + reader + "': card does not offer the configured protocol");
-                } else if (rv == SCARD_E_NOT_READY || rv == SCARD_F_UNKNOWN_ERROR) {
+                } else if (rv == SCARD_E_NOT_READY || rv == SCARD_F_UNKNOWN_ERROR ||
+                           rv == SCARD_W_REMOVED_CARD || rv == SCARD_W_UNPOWERED_CARD) {
+                    // Removed / unpowered at connect: a card swapped while pcscd powered it up
+                    // (pcscd then keeps it "present, unpowered" and reports no further change
+                    // until the next insertion). Try again with back-off.
                     transient = true;
                 }
                 continue;  // mute / unsupported cards wait for the next insertion

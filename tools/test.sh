@@ -2,6 +2,8 @@
 # Builds dmsc-gateway and runs the whole test suite: the normal build (warnings are errors),
 # the same tests under ASan+UBSan, and — when clang is there — every libFuzzer target for a
 # bounded time. Usage: tools/test.sh [--quick]   (--quick: normal build only)
+# Every meson suite runs in both builds, the fault-injection suite `fault` (tests/fault/, real
+# pcscd + vpcd, ~1 min) included; the benchmarks (bench/, bench/run.sh) are never run here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0

@@ -343,6 +343,7 @@ const std::set<std::string_view> kStepKeys = {"name",
                                               "nonce",
                                               "auth_data",
                                               "length",
+                                              "total",
                                               "files",
                                               "info",
                                               "expect_result",
@@ -640,6 +641,8 @@ void parse_command(const Parser& p, const toml::table& t, const std::string& pre
         }
         case CommandKind::ReceiveData:
             c.length = static_cast<std::uint8_t>(p.get_int(require("length"), key("length"), 1, 255));
+            if (auto n = t.get("total"))
+                c.total = static_cast<std::size_t>(p.get_int(*n, key("total"), 1, 16 * 1024 * 1024));
             break;
         case CommandKind::Refresh: {
             c.qualifier = c.qualifier.value_or(0x04);

@@ -99,6 +99,9 @@ struct CommandSpec {
     std::size_t chunk = 200;
     bool immediate = true;  // SEND DATA qualifier bit 1 on the last chunk
     std::uint8_t length = 0;
+    // ReceiveData: keep issuing RECEIVE DATA until this many bytes came (0 = one command);
+    // when the Rx buffer is empty, wait for the next Data available event and go on.
+    std::size_t total = 0;
     std::vector<cat::Bytes> files;  // Refresh file list (full paths)
 };
 

@@ -153,7 +153,7 @@ TEST_CASE("Scenario: the built-in default equals gateway/sim/scenarios/default.t
 }
 
 TEST_CASE("Scenario: every shipped example parses") {
-    for (const char* name : {"default.toml", "basic.toml", "bip-variants.toml"}) {
+    for (const char* name : {"default.toml", "basic.toml", "bip-variants.toml", "scws.toml"}) {
         CAPTURE(name);
         CHECK_NOTHROW((void)load_scenario_file(kScenarioDir + name));
     }
