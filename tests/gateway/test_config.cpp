@@ -464,6 +464,8 @@ TEST_CASE("Config: [[dm_server]] mistakes name the key") {
     check_error("[[dm_server]]\nid = \"a\"\nsecret = \"x\"\ndrop_bad_digets = true\n", 4,
                 "dm_server[0].drop_bad_digets", "did you mean \"drop_bad_digest\"?");
     check_error("dm_server = 1\n", 1, "dm_server", "expected [[dm_server]] entries");
+}
+
 TEST_CASE("Config: [eem] keys, defaults and errors") {
     ConfigResult r = parse("");
     REQUIRE(r.ok());
