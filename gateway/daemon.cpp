@@ -29,6 +29,7 @@
 #include "gateway/iccd_link.hpp"
 #endif
 #include "gateway/features.hpp"
+#include "gateway/package0_check.hpp"
 #include "gateway/sim/sim_link.hpp"
 #include "registry/events.hpp"
 #if DMSC_HAVE_PCSC
@@ -236,6 +237,19 @@ Daemon::Daemon(Config config, Options options)
     registry_ = std::make_unique<registry::Registry>(std::move(created).value());
     register_own_handlers();
     bip_ = std::make_unique<BipSockets>(*this);
+    // Package#0 inspection (docs/package0.md): say what the card sends the DM Client and whether
+    // its digest checks out against [[dm_server]]; the bytes go out unchanged.
+    bip_->set_delivery_hook([this](const std::string& app, const std::string& endpoint, cat::ByteView data) {
+        const Package0Report r = inspect_delivery(config_, data);
+        if (!r.recognised) {
+            log_debug(LogCategory::Bip, "data to ", app, " (", endpoint,
+                      ") is not a DM Package#0: ", r.error);
+        } else if (r.digest == DigestVerdict::Bad) {
+            log_warn(LogCategory::Bip, "Package#0 to ", app, " (", endpoint, "): ", describe(r));
+        } else {
+            log_info(LogCategory::Bip, "Package#0 to ", app, " (", endpoint, "): ", describe(r));
+        }
+    });
 }
 
 Daemon::~Daemon() {

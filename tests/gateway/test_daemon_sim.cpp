@@ -659,6 +659,8 @@ TEST_CASE("DM_SC flow: daemon + simulated card (dm-demo.toml) + demo DM Client, 
 
     Config config = config_with_dm_client(ntohs(a.sin_port));
     config.dm_servers.push_back({"DMSC-Server", "demo notification secret", "", "", false});
+    config.log.categories[LogCategory::Bip] = LogLevel::Info;  // the Package#0 inspection line
+    LogCapture logs;
     SimDaemon sd(text, config);
     std::atomic<bool> done{false};
     demo::SessionResult result;
@@ -685,6 +687,10 @@ TEST_CASE("DM_SC flow: daemon + simulated card (dm-demo.toml) + demo DM Client, 
     const auto& sent = sd.card().scenario().steps[3].command.data;
     CHECK(result.notification == sent);
     CHECK(inspect_delivery(config, result.notification).digest == DigestVerdict::Ok);
+    // The daemon's delivery hook logged the inspection (docs/package0.md).
+    CHECK(logs.contains("Package#0 to DM Client (tcp://127.0.0.1:"));
+    CHECK(logs.contains(
+        "DM 2.0 Package#0: server \"DMSC-Server\", notification id 7, SHA256 digest; digest ok"));
     REQUIRE(sd.card().dm_server() != nullptr);
     const auto& outcome = sd.card().dm_server()->outcome();
     CHECK(outcome.ok());
