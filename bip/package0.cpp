@@ -150,9 +150,9 @@ std::optional<cat::Error> skip_value(Cursor& c, const char* what) {
 
 std::string_view content_type_name(std::uint8_t code) {
     switch (code) {
-        case kWspContentSyncmlNotification:
+        case kContentTypeSyncmlNotification:
             return "application/vnd.syncml.notification";
-        case kWspContentSyncmlDmNotification:
+        case kContentTypeSyncmlDmNotification:
             return "application/vnd.syncml.dm.notification";
         default:
             return "";
@@ -161,8 +161,8 @@ std::string_view content_type_name(std::uint8_t code) {
 
 bool is_dm_notification_type(const WspPush& w) {
     if (w.content_type_code) {
-        return *w.content_type_code == kWspContentSyncmlNotification ||
-               *w.content_type_code == kWspContentSyncmlDmNotification;
+        return *w.content_type_code == kContentTypeSyncmlNotification ||
+               *w.content_type_code == kContentTypeSyncmlDmNotification;
     }
     return w.content_type == "application/vnd.syncml.notification" ||
            w.content_type == "application/vnd.syncml.dm.notification";

@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "bip/wsp_push.hpp"
 #include "cat/bytes.hpp"
 #include "cat/result.hpp"
 
@@ -29,10 +30,8 @@ struct WspPush {
     std::string application_uri;                    // X-Wap-Application-Id as text
     std::size_t body_offset = 0;                    // where the pushed data starts
 };
-inline constexpr std::uint8_t kWspPduPush = 0x06;
-inline constexpr std::uint8_t kWspContentSyncmlNotification = 0x44;    // application/vnd.syncml.notification
-inline constexpr std::uint8_t kWspContentSyncmlDmNotification = 0x58;  // seed 004 E.1
-inline constexpr std::uint32_t kWapAppIdSyncmlDm = 0x07;               // x-wap-application:syncml.dm
+// PDU type, content type codes and application id: bip/wsp_push.hpp (kWspPduPush,
+// kContentTypeSyncmlNotification 0x44, kContentTypeSyncmlDmNotification 0x58, kWapAppIdSyncmlDm).
 
 // Decodes a connectionless WSP push header; the body is data.subspan(body_offset).
 cat::Result<WspPush> decode_wsp_push(cat::ByteView data);

@@ -162,7 +162,14 @@ public:
 
     void close() {
         if (ssl_) {
-            SSL_shutdown(ssl_.get());
+            // Wait (briefly) for the server's close_notify, so the SCWS's last SEND DATA still
+            // finds the connection open instead of ending in '3A'.
+            if (SSL_shutdown(ssl_.get()) == 0 && fd_ >= 0) {
+                set_timeouts(fd_, 1);
+                char b[256];
+                while (SSL_read(ssl_.get(), b, sizeof b) > 0) {
+                }
+            }
             ssl_.reset();
         }
         if (fd_ >= 0) ::close(fd_);

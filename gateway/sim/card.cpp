@@ -106,6 +106,30 @@ std::string Verdict::describe() const {
 Card::Card(Scenario scenario) : scenario_(std::move(scenario)) {
     atr_ = scenario_.card.atr.empty() ? kDefaultAtr : scenario_.card.atr;
     if (scenario_.scws.enabled) scws_ = std::make_unique<Scws>(scenario_.scws);
+    if (scws_ && scenario_.dm_server) {
+        dm_server_ = std::make_unique<DmServer>(*scenario_.dm_server);
+        scws_->route("POST", dm_server_->settings().path, [this](const HttpRequest& rq) {
+            DmHttpRequest in;
+            in.method = rq.method;
+            in.path = rq.path;
+            for (const auto& h : rq.headers) in.headers.emplace_back(h.name, h.value);
+            in.body = rq.body;
+            in.psk_identity = rq.psk_identity;
+            const std::size_t logged = dm_server_->outcome().log.size();
+            const std::size_t problems = dm_server_->outcome().problems.size();
+            const DmHttpResponse out = dm_server_->handle(in);
+            // The session's steps go to the card log; a refused package fails the verdict.
+            const auto& o = dm_server_->outcome();
+            for (std::size_t i = logged <= o.log.size() ? logged : 0; i < o.log.size(); ++i) {
+                scws_->note("DM: " + o.log[i]);
+            }
+            for (std::size_t i = problems < o.problems.size() ? problems : o.problems.size();
+                 i < o.problems.size(); ++i) {
+                scws_->fail("DM: " + o.problems[i]);
+            }
+            return HttpResponse::make(out.status, out.body, out.content_type);
+        });
+    }
 }
 
 Card::~Card() = default;

@@ -15,6 +15,7 @@
 #include "cat/bytes.hpp"
 #include "cat/objects.hpp"
 #include "cat/session.hpp"
+#include "gateway/sim/dm_server.hpp"
 #include "gateway/sim/scenario.hpp"
 #include "gateway/sim/scws.hpp"
 
@@ -72,6 +73,8 @@ public:
     // here (gateway/sim/scws.hpp); only touch it on the thread that drives the card.
     Scws* scws() { return scws_.get(); }
     const Scws* scws() const { return scws_.get(); }
+    // The DM_SC Server's DM 2.0 session ([dm_server] in the scenario), nullptr without one.
+    const DmServer* dm_server() const { return dm_server_.get(); }
 
 private:
     enum class StepState : std::uint8_t { Waiting, Due, Issued };
@@ -144,6 +147,7 @@ private:
     std::optional<Outstanding> outstanding_;  // fetched, awaiting its TERMINAL RESPONSE
 
     std::unique_ptr<Scws> scws_;
+    std::unique_ptr<DmServer> dm_server_;
     // receive_data with `total`: what the step received so far; waiting for Data available.
     cat::Bytes step_received_;
     bool awaiting_data_ = false;

@@ -801,7 +801,7 @@ void check_scws_events(const Parser& p, const toml::table& root, const Scenario&
 }
 
 Scenario parse_table(const Parser& p, const toml::table& root) {
-    p.check_keys(root, "", {"scenario", "card", "profile", "scws", "step"});
+    p.check_keys(root, "", {"scenario", "card", "profile", "scws", "dm_server", "step"});
     Scenario s;
     s.source = p.source();
     s.name = p.source();
@@ -841,6 +841,30 @@ Scenario parse_table(const Parser& p, const toml::table& root) {
         }
     }
     if (auto n = root.get("scws")) parse_scws(p, *n, s.scws);
+    if (auto n = root.get("dm_server")) {
+        // The DM_SC Server's DM 2.0 session on the SCWS (gateway/sim/dm_server, docs/dm-demo.md).
+        auto t = n->as_table();
+        if (!t) p.fail(*n, "dm_server", "expected a table [dm_server]");
+        if (!s.scws.enabled) p.fail(*n, "dm_server", "needs a [scws] table (the session runs on the SCWS)");
+        p.check_keys(*t, "dm_server.", {"path", "notification_id", "get"});
+        DmServerSettings d;
+        if (auto x = t->get("path")) {
+            d.path = p.get_string(*x, "dm_server.path");
+            if (d.path.empty() || d.path[0] != '/')
+                p.fail(*x, "dm_server.path", "expected an absolute path, e.g. \"/OMA/DM\"");
+        }
+        if (auto x = t->get("notification_id")) {
+            d.expect_notification_id =
+                static_cast<std::uint32_t>(p.get_int(*x, "dm_server.notification_id", 0, 0xFFFFFFFF));
+        }
+        if (auto x = t->get("get")) {
+            auto arr = x->as_array();
+            if (!arr) p.fail(*x, "dm_server.get", "expected an array of ClientURIs");
+            d.get_uris.clear();
+            for (const auto& e : *arr) d.get_uris.push_back(p.get_string(e, "dm_server.get"));
+        }
+        s.dm_server = std::move(d);
+    }
     const toml::node* steps = root.get("step");
     if (!steps) p.fail(root.source(), "step", "missing: a scenario needs at least one [[step]]");
     auto arr = steps->as_array();

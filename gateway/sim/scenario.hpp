@@ -16,6 +16,7 @@
 #include "cat/proactive.hpp"
 #include "cat/session.hpp"
 #include "cat/tlv.hpp"
+#include "gateway/sim/dm_server.hpp"
 
 namespace dmsc::gateway::sim {
 
@@ -167,6 +168,7 @@ struct Scenario {
     std::size_t repeat = 1;  // [scenario] repeat: passes over the steps per card session
     CardSettings card;
     ScwsSettings scws;
+    std::optional<DmServerSettings> dm_server;  // [dm_server]: POST /OMA/DM on the SCWS
     std::vector<ProfileRequirement> profile_requires;
     std::vector<Step> steps;
 };

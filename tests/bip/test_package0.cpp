@@ -6,6 +6,7 @@
 #include <string>
 
 #include "bip/package0.hpp"
+#include "bip/wsp_push.hpp"
 #include "cat/bytes.hpp"
 
 using namespace dmsc;
@@ -403,5 +404,20 @@ TEST_CASE("to_text lists every field") {
          {"DM 1.2 notification\n", "digest", "version             12", "ui-mode             2 (informative)",
           "session id          4660", "server id           \"SRV1\"", "vendor data         0102"}) {
         CHECK_MESSAGE(t12.find(want) != std::string::npos, want);
+    }
+}
+
+TEST_CASE("what the daemon's wap-push+udp delivery sends (bip/wsp_push) unwraps to the same notification") {
+    for (const auto& h : {kDm12Hex, kDm20Hex}) {
+        const auto body = hex(h);
+        const auto pdu = wsp_push_notification(0x2A, body);
+        auto p = decode_package0(pdu);
+        REQUIRE_MESSAGE(p.ok(), p.error().describe());
+        REQUIRE(p->push);
+        CHECK(p->push->tid == 0x2A);
+        CHECK(p->push->application_id == 7u);
+        CHECK(p->notification == body);
+        CHECK(p->push->content_type_code == (h == kDm20Hex ? 0x58 : 0x44));
+        CHECK(p->kind() == (h == kDm20Hex ? Package0Kind::Dm20 : Package0Kind::Dm12));
     }
 }

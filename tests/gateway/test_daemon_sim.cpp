@@ -5,24 +5,32 @@
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <arpa/inet.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #pragma GCC diagnostic pop
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <unistd.h>
 
 #include "cat/envelope.hpp"
 #include "cat/profile.hpp"
 #include "gateway/bip_sockets.hpp"
 #include "gateway/daemon.hpp"
+#include "gateway/demo_dm_client.hpp"
 #include "gateway/features.hpp"
+#include "gateway/package0_check.hpp"
 #include "gateway/sim/sim_link.hpp"
 #include "registry/events.hpp"
 
@@ -631,4 +639,79 @@ expect_result = "3A"
     for (const auto& [k, v] : sd.daemon->stats().delivery_failures)
         cause07 = cause07 || k.rfind("07", 0) == 0;
     CHECK(cause07);
+}
+
+// The whole DM_SC flow in-process (docs/dm-demo.md): the daemon with the simulated card running
+// gateway/sim/scenarios/dm-demo.toml (SCWS ports moved to free ones), the demo DM Client in a
+// thread on real loopback sockets. Package#0 over a Terminal Server Mode channel, then the
+// TLS-PSK session through the daemon's UICC server mode bridge to the card's SCWS and its DM_SC
+// Server: Package#1 → GET DevInfo → Package#3 → END.
+TEST_CASE("DM_SC flow: daemon + simulated card (dm-demo.toml) + demo DM Client, every step") {
+    std::ifstream in(DMSC_SOURCE_DIR "/gateway/sim/scenarios/dm-demo.toml");
+    REQUIRE(in);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::uint16_t http = free_port();
+    const std::uint16_t https = free_port();
+    auto replace = [&](const std::string& from, const std::string& to) {
+        const auto at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        text.replace(at, from.size(), to);
+    };
+    replace("http_port = 3516", "http_port = " + std::to_string(http));
+    replace("https_port = 4116", "https_port = " + std::to_string(https));
+
+    demo::ClientOptions o;
+    o.listen_port = 0;
+    o.server_id = "DMSC-Server";
+    o.psk_identity = "DMSC-DM-Client";
+    REQUIRE(cat::from_hex("0123456789ABCDEF0123456789ABCDEF", o.psk_key));
+    o.url = "https://127.0.0.1:" + std::to_string(https) + "/OMA/DM";
+    o.timeout_s = 20;
+    std::string error;
+    const int fd = demo::listen_on(o, error);
+    REQUIRE_MESSAGE(fd >= 0, error);
+    sockaddr_in a{};
+    socklen_t len = sizeof a;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+
+    Config config = config_with_dm_client(ntohs(a.sin_port));
+    config.dm_servers.push_back({"DMSC-Server", "demo notification secret", "", "", false});
+    config.log.categories[LogCategory::Bip] = LogLevel::Info;  // the Package#0 inspection line
+    LogCapture logs;
+    SimDaemon sd(text, config);
+    std::atomic<bool> done{false};
+    demo::SessionResult result;
+    std::vector<std::string> transcript;
+    std::thread client([&] {
+        result = demo::run_once(o, fd, [&](const std::string& l) { transcript.push_back(l); });
+        done = true;
+    });
+    sd.daemon->start();
+    const bool finished = step_until(
+        sd.io(), [&] { return done.load(); }, 60000ms);
+    client.join();
+    ::close(fd);
+    REQUIRE(finished);
+    INFO(result.error);
+    INFO(verdict_of(sd.card()));
+    CHECK(result.ok);
+    CHECK(result.tls_up);
+    CHECK(result.ended);
+    REQUIRE(transcript.size() >= 4);
+    CHECK(transcript.back() == "[4/4] DM session ended: END received");
+    // The Package#0 arrived unchanged: what the scenario's step encodes, digest included, and
+    // the gateway's check agrees with the card's signature.
+    const auto& sent = sd.card().scenario().steps[3].command.data;
+    CHECK(result.notification == sent);
+    CHECK(inspect_delivery(config, result.notification).digest == DigestVerdict::Ok);
+    // The daemon's delivery hook logged the inspection (docs/package0.md).
+    CHECK(logs.contains("Package#0 to DM Client (tcp://127.0.0.1:"));
+    CHECK(logs.contains(
+        "DM 2.0 Package#0: server \"DMSC-Server\", notification id 7, SHA256 digest; digest ok"));
+    REQUIRE(sd.card().dm_server() != nullptr);
+    const auto& outcome = sd.card().dm_server()->outcome();
+    CHECK(outcome.ok());
+    CHECK(outcome.notification_id == 7u);
+    CHECK(outcome.devinfo.at("DevID") == o.devinfo.dev_id);
+    CHECK(sd.card().verdict().failures.empty());
 }

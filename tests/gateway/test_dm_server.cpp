@@ -10,6 +10,7 @@
 
 #include "gateway/dm_protocol.hpp"
 #include "gateway/sim/dm_server.hpp"
+#include "gateway/sim/scenario.hpp"
 
 using namespace dmsc::gateway;
 using nlohmann::json;
@@ -292,4 +293,13 @@ TEST_CASE("dm_protocol: DevInfo GETs, multipart round trip, boundaries") {
     CHECK_FALSE(dm::decode_package3("multipart/form-data; boundary=b",
                                     "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--", e));
     CHECK(e.message == "Package#3: the first part is not application/vnd.oma.dm.response+json");
+}
+
+TEST_CASE("the dm-demo scenario parses and carries the DM_SC Server settings") {
+    const auto s = sim::load_scenario_file(DMSC_SOURCE_DIR "/gateway/sim/scenarios/dm-demo.toml");
+    REQUIRE(s.dm_server);
+    CHECK(s.dm_server->expect_notification_id == 7u);
+    CHECK(s.dm_server->path == "/OMA/DM");
+    CHECK(s.scws.enabled);
+    CHECK(s.scws.https_port == 4116);
 }

@@ -18,6 +18,7 @@
 #include "cat/proactive.hpp"
 #include "cat/profile.hpp"
 #include "cat/response.hpp"
+#include "gateway/dm_protocol.hpp"
 #include "gateway/sim/card.hpp"
 #include "gateway/sim/scenario.hpp"
 #include "gateway/sim/scws.hpp"
@@ -799,4 +800,73 @@ TEST_CASE("SCWS: garbage from clients on both ports never breaks the card; the n
     }
     INFO(card_verdict_text(t.card));
     CHECK(t.card.verdict().passed);
+}
+
+// The DM_SC Server's DM 2.0 session ([dm_server], gateway/sim/dm_server) on the SCWS, driven
+// through real APDUs and PSK-TLS with the demo DM Client's protocol pieces (gateway/dm_protocol).
+TEST_CASE("SCWS + [dm_server]: Package#1 -> GET DevInfo -> Package#3 -> END over PSK-TLS through the card") {
+    BipTerminal t(scws_scenario(kTwoPorts + "\n[dm_server]\nnotification_id = 7\n"));
+    REQUIRE(t.card.dm_server() != nullptr);
+    cat::Bytes key;
+    REQUIRE(cat::from_hex("00112233445566778899AABBCCDDEEFF", key));
+    const auto ch = t.connect(4116);
+    TlsClient client("test-id", key);
+    REQUIRE(client.handshake(t, ch));
+    const dmsc::gateway::dm::DevInfo tree;
+    auto dm_post = [&](const std::string& content_type, const std::string& body) {
+        client.write(t, ch,
+                     "POST /OMA/DM HTTP/1.1\r\nHost: 127.0.0.1:4116\r\nContent-Type: " + content_type +
+                         "\r\nOMADM-DevID: " + tree.dev_id +
+                         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+        auto r = parse_response(
+            client.read_until(t, ch, [](const std::string& s) { return parse_response(s).has_value(); }));
+        REQUIRE(r);
+        return *r;
+    };
+    dmsc::gateway::dm::Package1 p1;
+    p1.notification_id = 7;
+    const auto r2 =
+        dm_post(std::string(dmsc::gateway::dm::kPackage1Type), dmsc::gateway::dm::encode_package1(p1));
+    INFO(card_verdict_text(t.card));
+    REQUIRE(r2.status == 200);
+    CHECK(r2.headers.at("content-type") == "application/vnd.oma.dm.request+json");
+    dmsc::gateway::dm::ProtocolError e;
+    auto cmds = dmsc::gateway::dm::decode_package2(r2.body, e);
+    REQUIRE(cmds);
+    REQUIRE(cmds->size() == 1);
+    auto got = dmsc::gateway::dm::get(tree, (*cmds)[0][1], 0);
+    REQUIRE(got.data);
+    const auto p3 = dmsc::gateway::dm::encode_package3({{got.sc, {}}}, {*got.data});
+    const auto r4 = dm_post(p3.content_type, p3.body);
+    REQUIRE(r4.status == 200);
+    CHECK(r4.body == "{\"CMD\":[[\"END\"]]}");
+    const auto& o = t.card.dm_server()->outcome();
+    CHECK(o.ok());
+    CHECK(o.notification_id == 7u);
+    CHECK(o.devinfo.at("Mod") == tree.mod);
+    CHECK(t.card.verdict().passed);
+    bool noted = false;
+    for (const auto& entry : t.card.log()) noted = noted || entry.text == "DM: Package#2: END";
+    CHECK(noted);
+}
+
+TEST_CASE("SCWS + [dm_server]: a refused package fails the card's verdict; [dm_server] needs [scws]") {
+    BipTerminal t(scws_scenario(kTwoPorts + "\n[dm_server]\nnotification_id = 7\n"));
+    const auto ch = t.connect(3516);
+    const std::string body =
+        "{\"Alert\":[{\"AlertType\":\"urn:oma:at:dm:2.0:ServerInitiatedMgmt\",\"Data\":9}]}";
+    t.send(ch,
+           "POST /OMA/DM HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.oma.dm.initiation+json\r\n"
+           "OMADM-DevID: IMEI:1\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body);
+    t.pump();
+    auto r = parse_response(t.take(ch));
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK_FALSE(t.card.verdict().passed);
+    CHECK(t.card.verdict().failures.front().find("NOTIFICATION-ID 9, the Package#0 carried 7") !=
+          std::string::npos);
+    CHECK_THROWS_WITH_AS(
+        parse_scenario("[dm_server]\n[[step]]\non = \"profile\"\ncommand = \"more_time\"\n", "x.toml"),
+        doctest::Contains("needs a [scws] table"), ScenarioError);
 }
