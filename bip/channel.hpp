@@ -47,6 +47,7 @@ struct Channel {
     std::string endpoint;                     // where Connect goes ("" in UICC server mode)
     std::string application;                  // Terminal Server Mode: the registered application's name
     bool launchable = false;                  // Terminal Server Mode: the application has a launch command
+    std::uint32_t launch_timeout_ms = 0;      // Terminal Server Mode: the application's own (0 = default)
     std::uint16_t buffer_size = 0;            // granted (TS 102 223 clause 6.4.27)
     cat::Bytes tx;                            // SEND DATA (store) accumulates here
     cat::Bytes rx;                            // data received, read by RECEIVE DATA

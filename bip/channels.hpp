@@ -43,6 +43,8 @@ struct TerminalApp {
     std::string name;
     std::string endpoint;     // its `deliver` endpoint
     bool launchable = false;  // a `launch` command is configured
+    // How long to wait for it to listen after a launch; 0 = ChannelsConfig::launch_timeout_ms.
+    std::uint32_t launch_timeout_ms = 0;
 };
 // Which application registered `port` (TS 102 223 clause 8.88 Registry application data).
 using PortLookup = std::function<std::optional<TerminalApp>(std::uint16_t port)>;
@@ -78,6 +80,10 @@ public:
     Effects on_write_done(ChannelId id);
     Effects on_write_failed(ChannelId id);
     Effects on_launch_result(ChannelId id, LaunchOutcome outcome);
+    // The application launched for the channel ended. `success` (exit status 0: it may have
+    // daemonised) changes nothing; otherwise, while the channel still waits for it to listen,
+    // the wait ends at once as if launch_timeout_ms had passed ('3A'/'12').
+    Effects on_launched_app_exited(ChannelId id, bool success);
     Effects on_timer(ChannelId id);
     // cat::Session answered the pending command itself (HandlerTimedOut): forget it.
     Effects on_command_timed_out();

@@ -152,8 +152,8 @@ bool Session::reinitialise() {
     // A proactive command in progress (fetched, its handler pending, its TERMINAL RESPONSE due
     // or on its way) is answered first: the card ends that proactive session, then the
     // terminal initialises the toolkit again.
-    const bool in_command = awaiting_ || response_due_ ||
-                            (exchange_ && exchange_->purpose == Purpose::TerminalResponse);
+    const bool in_command =
+        awaiting_ || response_due_ || (exchange_ && exchange_->purpose == Purpose::TerminalResponse);
     if (in_command) {
         reinit_after_response_ = true;
     } else if (!profile_due_) {

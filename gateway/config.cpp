@@ -15,9 +15,12 @@
 #include <tuple>
 #include <utility>
 
+#include "cat/bytes.hpp"
 #include "cat/text.hpp"
 #include "dmsc_config.h"
+#include "gateway/launcher.hpp"
 #include "gateway/sim/scenario.hpp"
+#include "gateway/tap.hpp"
 #include "registry/events.hpp"
 #include "registry/local_info.hpp"
 
@@ -324,7 +327,7 @@ void read_card(Section& s, Context& ctx, CardConfig& card) {
         s.error("link", toml_quote(name_of(card.link)) +
                             " is not built into this dmsc-gatewayd; use \"sim\"" +
                             (card_link_built(LinkKind::Pcsc) ? " or \"pcsc\"" : "") +
-                            (card.link == LinkKind::Iccd ? " (the USB ICCD link is not written yet)"
+                            (card.link == LinkKind::Iccd ? " (rebuild with libusb-1.0: meson -Dusb=enabled)"
                                                          : " or rebuild with it enabled"));
     }
     if (!card.scenario.empty()) {
@@ -421,10 +424,59 @@ void read_application(Section& s, ApplicationConfig& app) {
             s.error("launch", toml_quote(app.launch) +
                                   ": the command must start with an absolute path "
                                   "(PATH is not searched), e.g. \"/usr/bin/dm-client --notify\"");
+        } else if (std::string why; !split_command(app.launch, why)) {
+            s.error("launch", toml_quote(app.launch) + ": " + why +
+                                  " (words are split at blanks; \"...\" or '...' keep blanks, no shell)");
         }
     }
     s.integer("launch_timeout_ms", 100, 600'000, app.launch_timeout_ms);
     s.finish();
+}
+
+void read_dm_server(Section& s, DmServerConfig& server) {
+    const bool has_id = s.string("id", server.id);
+    if (!has_id && s.node("id") == nullptr) {
+        s.error_at_table(
+            "id", "missing; give the server identifier its notifications carry, e.g. id = \"DMSC-Server\"");
+    } else if (has_id && server.id.empty()) {
+        s.error("id", "empty; give the server identifier its notifications carry");
+    }
+    if (!s.string("secret", server.secret) && s.node("secret") == nullptr) {
+        s.error_at_table("secret",
+                         "missing; the digest is checked with it (DM 1.2: the server password, DM 2.0: the "
+                         "server secret)");
+    }
+    s.string("auth_data", server.auth_data);
+    const bool has_nonce = s.string("nonce", server.nonce);
+    std::string nonce_hex;
+    if (s.string("nonce_hex", nonce_hex)) {
+        cat::Bytes bytes;
+        if (has_nonce) {
+            s.error("nonce_hex", "both nonce and nonce_hex are set; keep one");
+        } else if (!cat::from_hex(nonce_hex, bytes)) {
+            s.error("nonce_hex",
+                    toml_quote(nonce_hex) + " is not hex; write the nonce bytes, e.g. \"00000000\"");
+        } else {
+            server.nonce.assign(bytes.begin(), bytes.end());
+        }
+    }
+    s.boolean("drop_bad_digest", server.drop_bad_digest);
+    s.finish();
+}
+
+void check_dm_servers(Context& ctx, const toml::array& array, const std::vector<DmServerConfig>& servers) {
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            if (servers[i].id.empty() || servers[i].id != servers[j].id) continue;
+            const toml::table& entry = *array[i].as_table();
+            const toml::node* id = entry.get("id");
+            ctx.add(id != nullptr ? id->source() : entry.source(), "dm_server[" + std::to_string(i) + "].id",
+                    toml_quote(servers[i].id) + " is already configured by dm_server[" + std::to_string(j) +
+                        "] (line " + std::to_string(array[j].source().begin.line) +
+                        "); keep one entry per server");
+            break;
+        }
+    }
 }
 
 void read_bip(Section& s, BipConfig& bip) {
@@ -594,6 +646,42 @@ void read_log(Section& s, Context& ctx, LogSettings& log) {
     s.finish();
 }
 
+void read_eem(Section& s, EemConfig& eem) {
+    s.boolean("enabled", eem.enabled);
+    if (s.string("tap", eem.tap) &&
+        (eem.tap.empty() || eem.tap.size() > 15 || eem.tap.find_first_of("/ \t:") != std::string::npos)) {
+        s.error("tap", toml_quote(eem.tap) +
+                           " is not an interface name; use 1..15 characters without '/', ':' or spaces");
+    }
+    if (s.string("address", eem.address)) {
+        Ipv4Prefix p;
+        std::string why;
+        if (!parse_ipv4_prefix(eem.address, p, why) || p.prefix > 30)
+            s.error("address",
+                    why.empty() ? toml_quote(eem.address) + ": use a prefix of 30 or shorter" : why);
+    }
+    if (s.string("uicc_address", eem.uicc_address)) {
+        Ipv4Prefix p;
+        std::string why;
+        if (!parse_ipv4_prefix(eem.uicc_address, p, why)) s.error("uicc_address", why);
+    }
+    s.integer("mtu", 576, 9000, eem.mtu);
+    if (s.string("pipe", eem.pipe) && eem.pipe != "usb" &&
+        (eem.pipe.rfind("unix:/", 0) != 0 || eem.pipe.size() < 7)) {
+        s.error("pipe", toml_quote(eem.pipe) +
+                            " is not a pipe; use \"usb\" or \"unix:/absolute/path\" (a simulated USB UICC)");
+    }
+    s.string("hosts_file", eem.hosts_file);
+    s.string("hostname", eem.hostname);
+    s.boolean("crc", eem.crc);
+    if (eem.enabled && eem.pipe == "usb") {
+        s.error("pipe",
+                "\"usb\": the libusb EEM pipe is not written yet; use \"unix:/path\" with dmsc-usbsim "
+                "(docs/usb.md)");
+    }
+    s.finish();
+}
+
 void check_applications(Context& ctx, const toml::array& array, const std::vector<ApplicationConfig>& apps) {
     // Each port is one registration on the card and one delivery target; two applications on
     // one port could not be told apart when the card opens a channel to it.
@@ -728,12 +816,19 @@ ConfigException::ConfigException(std::vector<ConfigError> errors)
     : std::runtime_error(errors.empty() ? std::string("configuration error") : errors.front().to_string()),
       errors_(std::move(errors)) {}
 
+const DmServerConfig* find_dm_server(const Config& config, std::string_view id) {
+    for (const auto& d : config.dm_servers) {
+        if (d.id == id) return &d;
+    }
+    return nullptr;
+}
+
 bool card_link_built(LinkKind link) {
     switch (link) {
         case LinkKind::Pcsc:
             return DMSC_HAVE_PCSC != 0;
         case LinkKind::Iccd:
-            return false;  // USB ICCD link: not written yet
+            return DMSC_HAVE_USB != 0;  // gateway/iccd_link.cpp (libusb-1.0)
         case LinkKind::Sim:
             return true;  // always built (libcamera-style virtual backend)
     }
@@ -773,7 +868,8 @@ void read_platform(Section& s, Context& ctx, PlatformConfig& p) {
                                          "\"e-utran\", \"ng-ran\" ... or a number (TS 102 223 8.61)");
     }
     if (const toml::table* t = sub_table(s, "location")) {
-        Section loc(*t, s.key_path("location"), ctx, {"mcc", "mnc", "lac", "tac", "cell_id", "rnc_id", "eci"});
+        Section loc(*t, s.key_path("location"), ctx,
+                    {"mcc", "mnc", "lac", "tac", "cell_id", "rnc_id", "eci"});
         registry::EventArguments args{{"state", "normal"}};
         for (const auto& [k, v] : *t) {
             if (const auto* str = v.as_string()) {
@@ -816,7 +912,9 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
     std::error_code abs_ec;
     const fs::path absolute = fs::absolute(source, abs_ec);
     config.path = abs_ec ? source : absolute.lexically_normal().string();
-    Section root(doc, "", ctx, {"daemon", "card", "application", "bip", "debug", "trace", "log", "platform"});
+    Section root(
+        doc, "", ctx,
+        {"daemon", "card", "application", "dm_server", "bip", "debug", "trace", "log", "platform", "eem"});
     if (const toml::table* t = sub_table(root, "daemon")) {
         Section s(*t, "daemon", ctx, {"user", "group", "keep_capabilities"});
         read_daemon(s, ctx, config.daemon);
@@ -844,6 +942,22 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
             check_applications(ctx, *array, config.applications);
         }
     }
+    if (const toml::node* n = root.node("dm_server")) {
+        const toml::array* array = n->as_array();
+        if (array == nullptr || !array->is_array_of_tables()) {
+            root.error("dm_server", "expected [[dm_server]] entries (an array of tables), found " +
+                                        std::string(type_name(*n)) + "; write each one as [[dm_server]]");
+        } else {
+            for (std::size_t i = 0; i < array->size(); ++i) {
+                DmServerConfig server;
+                Section s(*array->get(i)->as_table(), "dm_server[" + std::to_string(i) + "]", ctx,
+                          {"id", "secret", "auth_data", "nonce", "nonce_hex", "drop_bad_digest"});
+                read_dm_server(s, server);
+                config.dm_servers.push_back(std::move(server));
+            }
+            check_dm_servers(ctx, *array, config.dm_servers);
+        }
+    }
     if (const toml::table* t = sub_table(root, "bip")) {
         Section s(*t, "bip", ctx, {"listen", "allow_remote", "buffer_size", "max_channels"});
         read_bip(s, config.bip);
@@ -855,6 +969,12 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
     if (const toml::table* t = sub_table(root, "trace")) {
         Section s(*t, "trace", ctx, {"gsmtap", "pcap"});
         read_trace(s, ctx, config.trace);
+    }
+    if (const toml::table* t = sub_table(root, "eem")) {
+        Section s(
+            *t, "eem", ctx,
+            {"enabled", "tap", "address", "uicc_address", "mtu", "pipe", "hosts_file", "hostname", "crc"});
+        read_eem(s, config.eem);
     }
     if (const toml::table* t = sub_table(root, "log")) {
         Section s(*t, "log", ctx, {"level", "format", "category"});
@@ -926,6 +1046,13 @@ std::string to_toml(const Config& c) {
         o << "launch = " << toml_quote(a.launch) << "\n";
         o << "launch_timeout_ms = " << a.launch_timeout_ms << "\n";
     }
+    for (const auto& d : c.dm_servers) {
+        // Secrets are not printed: the effective config is shown on terminals and in bug reports.
+        o << "\n[[dm_server]]\n";
+        o << "id = " << toml_quote(d.id) << "\n";
+        o << "# secret, auth_data, nonce: " << (d.secret.empty() ? "secret empty" : "set, not shown") << "\n";
+        o << "drop_bad_digest = " << (d.drop_bad_digest ? "true" : "false") << "\n";
+    }
     o << "\n[bip]\n";
     o << "listen = " << toml_quote(c.bip.listen) << "\n";
     o << "allow_remote = " << (c.bip.allow_remote ? "true" : "false") << "\n";
@@ -951,6 +1078,16 @@ std::string to_toml(const Config& c) {
         o << "\n[platform.location]\n";
         for (const auto& [k, v] : c.platform.location) o << k << " = " << toml_quote(v) << "\n";
     }
+    o << "\n[eem]\n";
+    o << "enabled = " << (c.eem.enabled ? "true" : "false") << "\n";
+    o << "tap = " << toml_quote(c.eem.tap) << "\n";
+    o << "address = " << toml_quote(c.eem.address) << "\n";
+    o << "uicc_address = " << toml_quote(c.eem.uicc_address) << "\n";
+    o << "mtu = " << c.eem.mtu << "\n";
+    o << "pipe = " << toml_quote(c.eem.pipe) << "\n";
+    o << "hosts_file = " << toml_quote(c.eem.hosts_file) << "\n";
+    o << "hostname = " << toml_quote(c.eem.hostname) << "\n";
+    o << "crc = " << (c.eem.crc ? "true" : "false") << "\n";
     o << "\n[log]\n";
     o << "level = " << toml_quote(name_of(c.log.level)) << "\n";
     o << "format = " << toml_quote(name_of(c.log.format)) << "\n";

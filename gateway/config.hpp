@@ -114,6 +114,17 @@ struct TraceConfig {
     bool operator==(const TraceConfig&) const = default;
 };
 
+// A DM server whose Package#0 digests the gateway checks (docs/package0.md). Inspection only:
+// delivery is never changed unless `drop_bad_digest` is set.
+struct DmServerConfig {
+    std::string id;                // server identifier, as the notification carries it
+    std::string secret;            // DM 1.2: the server password; DM 2.0: the server secret (AuthNoti/Secret)
+    std::string auth_data;         // DM 2.0: auth-data appended to the digest input (AuthNoti/Data)
+    std::string nonce;             // DM 1.2: the server nonce (bytes of `nonce`, or of `nonce_hex` decoded)
+    bool drop_bad_digest = false;  // do not deliver a notification whose digest is wrong
+    bool operator==(const DmServerConfig&) const = default;
+};
+
 // [platform]: what the device tells the card through PROVIDE LOCAL INFORMATION until a
 // platform event (dmsc-ctl event) says otherwise. "" / empty = not known (answered '20'/'30').
 struct PlatformConfig {
@@ -127,14 +138,30 @@ struct PlatformConfig {
     bool operator==(const PlatformConfig&) const = default;
 };
 
+// [eem]: TCP/IP to a USB UICC over CDC EEM (docs/usb.md).
+struct EemConfig {
+    bool enabled = false;
+    std::string tap = "uicc0";                   // the TAP interface the gateway creates
+    std::string address = "192.168.212.1/30";    // the terminal's IPv4 address on it
+    std::string uicc_address = "192.168.212.2";  // the card's address (what localuicc names)
+    std::uint32_t mtu = 1500;
+    std::string pipe = "usb";  // "usb" (the UICC's EEM interface) or "unix:/path" (simulated UICC)
+    std::string hosts_file = "/etc/hosts";  // where the localuicc line is kept; "" = not managed
+    std::string hostname = "localuicc";
+    bool crc = true;  // real CRC-32 on data packets to the card (else the DE AD BE EF sentinel)
+    bool operator==(const EemConfig&) const = default;
+};
+
 struct Config {
     std::string path;  // the file it came from ("" = built-in defaults)
     DaemonConfig daemon;
     CardConfig card;
     std::vector<ApplicationConfig> applications;
+    std::vector<DmServerConfig> dm_servers;
     BipConfig bip;
     DebugConfig debug;
     TraceConfig trace;
+    EemConfig eem;
     LogSettings log;
     PlatformConfig platform;
     bool operator==(const Config&) const = default;
@@ -177,6 +204,9 @@ public:
 private:
     std::vector<ConfigError> errors_;
 };
+
+// The [[dm_server]] entry for a server identifier, or nullptr.
+const DmServerConfig* find_dm_server(const Config& config, std::string_view id);
 
 // Whether this build has the card link (meson options decide which backends are compiled in).
 bool card_link_built(LinkKind link);

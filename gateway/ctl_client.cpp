@@ -27,8 +27,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kDaemonCommands[] = {"status", "stats", "channels", "apps",  "events",  "timers",
-                                                "trace",  "help",  "event",    "call",  "sms-pp", "envelope"};
+constexpr std::string_view kDaemonCommands[] = {"status", "stats", "channels", "apps", "events", "timers",
+                                                "trace",  "help",  "event",    "call", "sms-pp", "envelope"};
 
 volatile sig_atomic_t g_interrupted = 0;
 extern "C" void on_sigint(int) {
@@ -367,7 +367,8 @@ int run_ctl_command(std::string_view cmd, const std::vector<std::string_view>& a
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.timeout_ms);
         while (reply.value("state", "") == "queued" || reply.value("state", "") == "busy") {
             if (std::chrono::steady_clock::now() > deadline) {
-                std::fprintf(stderr, "dmsc-ctl: the card did not answer the ENVELOPE within %d ms\n", o.timeout_ms);
+                std::fprintf(stderr, "dmsc-ctl: the card did not answer the ENVELOPE within %d ms\n",
+                             o.timeout_ms);
                 return 1;
             }
             ::poll(nullptr, 0, 20);

@@ -24,6 +24,10 @@
 #include "dmsc_config.h"
 #include "gateway/bip_sockets.hpp"
 #include "gateway/debug_server.hpp"
+#include "gateway/eem_service.hpp"
+#if DMSC_HAVE_USB
+#include "gateway/iccd_link.hpp"
+#endif
 #include "gateway/features.hpp"
 #include "gateway/sim/sim_link.hpp"
 #include "registry/events.hpp"
@@ -103,7 +107,8 @@ void apply_platform(registry::PlatformInfo& info, const PlatformConfig& p) {
     info.imei = p.imei;
     info.imeisv = p.imeisv;
     if (!p.language.empty()) info.language = p.language;
-    if (!p.access_technology.empty()) info.access_technology = registry::access_technology_code(p.access_technology);
+    if (!p.access_technology.empty())
+        info.access_technology = registry::access_technology_code(p.access_technology);
     if (!p.location.empty()) {
         registry::EventArguments args(p.location.begin(), p.location.end());
         args["state"] = "normal";
@@ -202,11 +207,19 @@ std::unique_ptr<CardLink> make_card_link(boost::asio::io_context& io, const Conf
             throw std::runtime_error("card.link = \"pcsc\": this dmsc-gatewayd was built without PC/SC");
 #endif
         }
-        case LinkKind::Iccd:
+        case LinkKind::Iccd: {
+#if DMSC_HAVE_USB
+            IccdOptions o;
+            o.usb = config.card.usb;
+            o.log = [](const std::string& message) { log_info(LogCategory::Card, message); };
+            return make_iccd_link(io, std::move(o));
+#else
             break;
+#endif
+        }
     }
     throw std::runtime_error(
-        "card.link = \"iccd\": the USB ICCD link is not built yet; use \"pcsc\" or \"sim\"");
+        "card.link = \"iccd\": this dmsc-gatewayd was built without libusb-1.0; use \"pcsc\" or \"sim\"");
 }
 
 Daemon::Daemon(Config config, Options options)
@@ -264,6 +277,16 @@ void Daemon::start() {
     start_debug_socket();
     open_privileged_then_drop();
     start_card_link();
+    if (config_.eem.enabled) {
+        eem_ = std::make_unique<EemService>(io_, config_.eem);
+        eem_->start();
+    }
+    add_status_provider("interfaces", [this] {
+        return nlohmann::json{{"apdu",
+                               {{"link", link_ ? link_->name() : std::string(name_of(config_.card.link))},
+                                {"state", name_of(card_state_)}}},
+                              {"eem", eem_ ? eem_->status_json() : nlohmann::json{{"enabled", false}}}};
+    });
     log_info(LogCategory::Card, "waiting for a card (", link_->name(),
              config_.card.reader.empty() ? std::string() : ", reader \"" + config_.card.reader + "\"", ")");
 }
@@ -374,6 +397,7 @@ void Daemon::stop() {
         log_info(LogCategory::Card, "card powered down");
     }
     card_state_ = CardState::Absent;
+    if (eem_) eem_->stop();  // TAP removed, localuicc line gone
     if (debug_server_) debug_server_->stop();
     io_.stop();
     log_info(LogCategory::Daemon, "stopped");
@@ -440,7 +464,8 @@ bool Daemon::reload_from(const std::string& path) {
     if (apps.value())
         log_info(LogCategory::Config, "applications changed; registering them with the card again");
     if (next.platform != config_.platform) {
-        log_info(LogCategory::Config, "[platform] changed; PROVIDE LOCAL INFORMATION answers from the new values");
+        log_info(LogCategory::Config,
+                 "[platform] changed; PROVIDE LOCAL INFORMATION answers from the new values");
         apply_platform(registry_->platform(), next.platform);
     }
     Config before = std::move(config_);
@@ -530,8 +555,10 @@ std::optional<cat::EnvelopeId> Daemon::queue_envelope(cat::Bytes ber) {
     ++stats_.envelopes_queued[kind];
     // bip/ queues its Data available / Channel status Event downloads here (after its own
     // check of the card's event list): the `events` counts include them.
-    if (auto env = cat::decode_envelope(ber_copy); env && env->tag == static_cast<std::uint8_t>(cat::BerTag::EventDownload)) {
-        if (const auto event = env->event()) registry_->event_queued_elsewhere(static_cast<cat::EventType>(*event));
+    if (auto env = cat::decode_envelope(ber_copy);
+        env && env->tag == static_cast<std::uint8_t>(cat::BerTag::EventDownload)) {
+        if (const auto event = env->event())
+            registry_->event_queued_elsewhere(static_cast<cat::EventType>(*event));
     }
     log_debug(LogCategory::Cat, "ENVELOPE #", id, " ", kind, " queued");
     envelope_kinds_[id] = std::move(kind);
@@ -567,9 +594,12 @@ nlohmann::json Daemon::envelope_result(cat::EnvelopeId id) const {
     const auto it = tracked_.find(id);
     if (it == tracked_.end()) return nullptr;
     const TrackedEnvelope& t = it->second;
-    nlohmann::json j = {{"envelope", id},     {"kind", t.kind},
-                        {"state", t.state},   {"sw", sw_json(t.sw)},
-                        {"data", cat::to_hex(t.data)}, {"busy_retries", t.busy_retries}};
+    nlohmann::json j = {{"envelope", id},
+                        {"kind", t.kind},
+                        {"state", t.state},
+                        {"sw", sw_json(t.sw)},
+                        {"data", cat::to_hex(t.data)},
+                        {"busy_retries", t.busy_retries}};
     if (!t.reason.empty()) j["reason"] = t.reason;
     return j;
 }
@@ -988,7 +1018,8 @@ void Daemon::handle_event(const cat::SessionEvent& event) {
     std::visit(
         Overloaded{
             [&](const cat::ProfileDownloaded& e) {
-                log_info(LogCategory::Cat, e.reinitialisation ? "TERMINAL PROFILE sent again (" : "TERMINAL PROFILE sent (",
+                log_info(LogCategory::Cat,
+                         e.reinitialisation ? "TERMINAL PROFILE sent again (" : "TERMINAL PROFILE sent (",
                          cat::to_hex(terminal_profile_), "): ", cat::describe_sw(e.sw.sw1, e.sw.sw2));
                 // After a REFRESH's re-initialisation the Terminal Applications go again
                 // (clause 7: registration follows the profile download).
@@ -1120,7 +1151,7 @@ nlohmann::json Daemon::status_json() const {
                    {"awaiting_handler", session_->awaiting_handler()},
                    {"queued_envelopes", session_->queued_envelopes()}};
     }
-    return {
+    json out = {
         {"version", DMSC_VERSION},
         {"config", config_.path},
         {"uptime_s", uptime.count()},
@@ -1136,6 +1167,12 @@ nlohmann::json Daemon::status_json() const {
           {"cards_ready", stats_.cards_ready},
           {"cards_gone", stats_.cards_gone}}},
     };
+    for (const auto& [key, provider] : status_providers_) out[key] = provider();
+    return out;
+}
+
+void Daemon::add_status_provider(std::string key, std::function<nlohmann::json()> provider) {
+    status_providers_[std::move(key)] = std::move(provider);
 }
 
 nlohmann::json Daemon::stats_json() const {

@@ -31,6 +31,8 @@
 
 namespace dmsc::gateway {
 
+class EemService;
+
 class DebugServer;
 class BipSockets;
 
@@ -54,8 +56,8 @@ struct Stats {
     std::uint64_t handler_timeouts = 0;
     std::uint64_t completions_ignored = 0;
     std::uint64_t status_polls = 0;
-    std::uint64_t refresh_resets = 0;              // REFRESH UICC reset: card reset by the link
-    std::uint64_t refresh_reinitialisations = 0;   // REFRESH NAA init: TERMINAL PROFILE again
+    std::uint64_t refresh_resets = 0;             // REFRESH UICC reset: card reset by the link
+    std::uint64_t refresh_reinitialisations = 0;  // REFRESH NAA init: TERMINAL PROFILE again
     std::uint64_t cards_ready = 0;
     std::uint64_t cards_gone = 0;
     std::uint64_t reloads = 0;
@@ -123,6 +125,7 @@ public:
     const registry::Registry& registry() const { return *registry_; }
     // The BIP engine and its sockets (OPEN CHANNEL ... in Terminal Server Mode over TCP).
     const BipSockets& bip() const { return *bip_; }
+    BipSockets& bip() { return *bip_; }  // set_delivery_hook (the Package#0 inspector)
     // Current STATUS polling interval; nullopt while polling is off.
     std::optional<std::chrono::milliseconds> poll_interval() const;
 
@@ -165,6 +168,8 @@ public:
     // Debug socket data (PRODUCT.md "Debug socket"); the server adds {"ok": true}.
     nlohmann::json status_json() const;
     nlohmann::json stats_json() const;
+    // Adds status_json()[key] = provider() (USB interfaces, EEM counters...).
+    void add_status_provider(std::string key, std::function<nlohmann::json()> provider);
 
 private:
     template <class F>
@@ -253,6 +258,9 @@ private:
     Observers<std::function<void(const std::string&)>> gone_observers_;
     Observers<ReloadObserver> reload_observers_;
     Observers<std::function<void()>> stop_observers_;
+
+    std::map<std::string, std::function<nlohmann::json()>> status_providers_;
+    std::unique_ptr<EemService> eem_;  // [eem] enabled: TAP + EEM bridge (docs/usb.md)
 
     Stats stats_;
     std::chrono::steady_clock::time_point started_at_;

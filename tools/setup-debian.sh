@@ -16,6 +16,8 @@ packages=(
   # ops tests (tests/ops): systemd-analyze verify/security on the unit, udevadm test on the
   # rules, the init script under dash and BusyBox sh, shellcheck, man page lint, useradd
   systemd udev dash busybox shellcheck mandoc passwd
+  # USB ICCD link test: the real libusb code against an emulated usbdevfs device
+  umockdev libumockdev-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -154,6 +154,7 @@ void Card::restart_run(cat::TimePoint now) {
     if (scws_) scws_->reset();
     commands_.clear();
     command_index_ = 0;
+    received_.clear();
     cursor_ = 0;
     passes_ = 0;
     arm_current(now);
@@ -193,6 +194,8 @@ void Card::arm_current(cat::TimePoint now) {
     open_listeners_.clear();
     scenario_next_.reset();
     command_index_ = 0;
+    step_received_.clear();
+    awaiting_data_ = false;
     if (cursor_ >= scenario_.steps.size()) return;
     const Trigger& t = scenario_.steps[cursor_].trigger;
     // "response" is met the moment the step becomes current; "profile" and
@@ -288,8 +291,10 @@ void Card::fire(cat::TimePoint now) {
     state_ = StepState::Issued;
     commands_ = render(step);
     command_index_ = 0;
-    if (commands_.empty()) {  // scws_open with nothing to open (cannot happen: parse checks)
+    if (commands_.empty()) {  // scws_open while the SCWS already listens (a repeated pass)
+        note(step.label + ": the SCWS already has its channels");
         step_done(now);
+        tick(now);
         return;
     }
     scenario_next_ = commands_.front();
@@ -419,7 +424,7 @@ std::vector<cat::Bytes> Card::render(const Step& step) {
         case CommandKind::ScwsOpen: {
             // 6.4.27.5: OPEN CHANNEL, TCP UICC server mode ('03'), one per concurrent client.
             std::vector<cat::Bytes> out;
-            if (!scws_) return out;
+            if (!scws_ || scws_->channels() > 0) return out;
             open_listeners_ = scws_->listeners();
             for (const auto& l : open_listeners_) {
                 body.clear();
@@ -474,7 +479,7 @@ void Card::check_response(const Step& step, const cat::TerminalResponse& tr, con
                  ", expected " + std::to_string(*e.buffer_size));
         }
     }
-    if (e.channel_data) {
+    if (e.channel_data && step.command.total == 0) {
         const cat::Ctlv* d = tr.find(cat::Tag::ChannelData);
         if (!d || d->value != *e.channel_data) {
             fail(what + ": channel data " + (d ? cat::to_hex(d->value) : std::string("absent")) +
@@ -659,14 +664,18 @@ cat::Bytes Card::on_terminal_response(const Apdu& a, cat::TimePoint now, std::ui
             scws_->on_opened(open_listeners_[command_index_], &*tr);
             absorb_scws_log();
         }
+        // The channel later send/receive/close steps use by default (not the SCWS's own).
         if (out.type == static_cast<std::uint8_t>(cat::CommandType::OpenChannel) &&
-            tr->result.general < 0x10) {
+            step.command.kind != CommandKind::ScwsOpen && tr->result.general < 0x10) {
             if (const cat::Ctlv* cs = tr->find(cat::Tag::ChannelStatus)) {
                 auto status = cat::ChannelStatus::decode(cs->value);
                 if (status && status->channel_id != 0) last_channel_ = status->channel_id;
             }
         }
         sw = kOk;
+        if (out.type == static_cast<std::uint8_t>(cat::CommandType::ReceiveData) && receive_more(step, *tr)) {
+            return {};
+        }
     }
     if (!tr && step.command.kind == CommandKind::ScwsOpen && scws_ &&
         command_index_ < open_listeners_.size()) {
@@ -700,6 +709,46 @@ void Card::scws_response(const cat::Bytes& data, const Outstanding& out) {
         scws_->on_response(&*tr);
     }
     absorb_scws_log();
+}
+
+cat::Bytes Card::channel_data_received(std::uint8_t channel) const {
+    auto it = received_.find(channel);
+    return it == received_.end() ? cat::Bytes{} : it->second;
+}
+
+// RECEIVE DATA answered: records the channel data; with `total`, asks again while the Rx
+// buffer has more (channel data length > 0) or waits for Data available. True: step goes on.
+bool Card::receive_more(const Step& step, const cat::TerminalResponse& tr) {
+    const std::uint8_t channel = step.command.channel.value_or(last_channel_.value_or(1));
+    if (const cat::Ctlv* d = tr.find(cat::Tag::ChannelData)) {
+        auto& all = received_[channel];
+        all.insert(all.end(), d->value.begin(), d->value.end());
+        step_received_.insert(step_received_.end(), d->value.begin(), d->value.end());
+    }
+    const std::size_t total = step.command.total;
+    if (total == 0) return false;
+    if (step_received_.size() < total) {
+        const cat::Ctlv* left = tr.find(cat::Tag::ChannelDataLength);
+        if (left && !left->value.empty() && left->value[0] > 0) {
+            commands_ = render(step);
+            command_index_ = 0;
+            scenario_next_ = commands_.front();
+        } else {
+            awaiting_data_ = true;  // on_envelope: the next Data available continues the step
+        }
+        return true;
+    }
+    note(step.label + ": received " + std::to_string(step_received_.size()) + " bytes on channel " +
+         std::to_string(channel));
+    if (step_received_.size() > total) {
+        fail(step.label + ": received " + std::to_string(step_received_.size()) + " bytes, expected " +
+             std::to_string(total));
+    }
+    if (step.expect.channel_data && step_received_ != *step.expect.channel_data) {
+        fail(step.label + ": channel data " + cat::to_hex(step_received_) + ", expected " +
+             cat::to_hex(*step.expect.channel_data));
+    }
+    return false;
 }
 
 cat::Bytes Card::on_envelope(const Apdu& a, cat::TimePoint now, std::uint16_t& sw) {
@@ -770,6 +819,12 @@ cat::Bytes Card::on_envelope(const Apdu& a, cat::TimePoint now, std::uint16_t& s
                 }
             }
             note("event download: " + event_name(*ev) + " " + cat::to_hex(a.data));
+            if (awaiting_data_ && *ev == static_cast<std::uint8_t>(cat::EventType::DataAvailable)) {
+                awaiting_data_ = false;
+                commands_ = render(scenario_.steps[cursor_]);
+                command_index_ = 0;
+                scenario_next_ = commands_.front();
+            }
             condition(TriggerKind::Event, *ev, now);
             break;
         }

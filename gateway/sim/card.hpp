@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,8 @@ public:
     const cat::Bytes& terminal_profile() const { return profile_; }
     const std::vector<cat::RegistryApplicationData>& applications() const { return apps_; }
     const std::vector<std::uint8_t>& events_received() const { return events_; }
+    // Channel data of every RECEIVE DATA answer for `channel` this card session, in order.
+    cat::Bytes channel_data_received(std::uint8_t channel) const;
     // The step the card is at (== steps.size() once the run is complete).
     std::size_t current_step() const { return cursor_; }
     bool proactive_pending() const { return pending_.has_value(); }
@@ -101,6 +104,7 @@ private:
     void check_application_expectation(const Step& step);
     void scws_response(const cat::Bytes& data, const Outstanding& out);
     void absorb_scws_log();
+    bool receive_more(const Step& step, const cat::TerminalResponse& tr);
 
     std::uint8_t next_number();
     void note(std::string text);
@@ -140,6 +144,10 @@ private:
     std::optional<Outstanding> outstanding_;  // fetched, awaiting its TERMINAL RESPONSE
 
     std::unique_ptr<Scws> scws_;
+    // receive_data with `total`: what the step received so far; waiting for Data available.
+    cat::Bytes step_received_;
+    bool awaiting_data_ = false;
+    std::map<std::uint8_t, cat::Bytes> received_;  // per channel, this card session
 };
 
 }  // namespace dmsc::gateway::sim

@@ -14,6 +14,7 @@
 #include "cat/codes.hpp"
 #include "cat/profile.hpp"
 #include "cat/text.hpp"
+#include "gateway/package0_check.hpp"
 
 namespace dmsc::gateway::sim {
 namespace {
@@ -338,7 +339,11 @@ const std::set<std::string_view> kStepKeys = {"name",
                                               "sha256_digest",
                                               "timestamp",
                                               "req_mos",
+                                              "secret",
+                                              "nonce",
+                                              "auth_data",
                                               "length",
+                                              "total",
                                               "files",
                                               "info",
                                               "expect_result",
@@ -422,6 +427,18 @@ cat::Bytes parse_payload(const Parser& p, const toml::table& t, const std::strin
             pkg.initiator = static_cast<std::uint8_t>(p.get_int(*n, key("initiator"), 0, 1));
         if (auto n = t.get("digest")) pkg.digest = p.get_hex(*n, key("digest"), 16, 16);
         if (auto n = t.get("vendor")) pkg.vendor = p.get_hex(*n, key("vendor"));
+        if (auto n = t.get("secret")) {
+            // The server signs its notification (docs/package0.md): MD5 digest over the trigger.
+            if (t.get("digest")) p.fail(*n, key("secret"), "give either digest or secret, not both");
+            std::string nonce;
+            if (auto nn = t.get("nonce")) nonce = p.get_string(*nn, key("nonce"));
+            const cat::Bytes unsigned_bytes = encode(pkg);
+            const std::string secret = p.get_string(*n, key("secret"));
+            pkg.digest =
+                dm12_digest(pkg.server_id, secret,
+                            cat::ByteView(reinterpret_cast<const std::uint8_t*>(nonce.data()), nonce.size()),
+                            cat::ByteView(unsigned_bytes).subspan(16));
+        }
         return encode(pkg);
     }
     if (kind == "dm20-package0") {
@@ -444,6 +461,20 @@ cat::Bytes parse_payload(const Parser& p, const toml::table& t, const std::strin
         if (auto n = t.get("sha256_digest")) pkg.sha256_digest = p.get_hex(*n, key("sha256_digest"), 32, 32);
         if (auto n = t.get("timestamp")) pkg.timestamp = p.get_hex(*n, key("timestamp"), 1, 64);
         if (auto n = t.get("req_mos")) pkg.req_mos = p.get_bool(*n, key("req_mos"));
+        if (auto n = t.get("secret")) {
+            // Seed 004 5.2.1.2: SHA-256 over secret | notification with a zero digest | auth-data.
+            if (t.get("sha256_digest"))
+                p.fail(*n, key("secret"), "give either sha256_digest or secret, not both");
+            const std::string secret = p.get_string(*n, key("secret"));
+            std::string auth_data;
+            if (auto a = t.get("auth_data")) auth_data = p.get_string(*a, key("auth_data"));
+            pkg.sha256_digest = cat::Bytes(32, 0);
+            const cat::Bytes zero = encode(pkg);
+            auto bytes = [](const std::string& v) {
+                return cat::ByteView(reinterpret_cast<const std::uint8_t*>(v.data()), v.size());
+            };
+            pkg.sha256_digest = dm20_digest(bytes(secret), zero, bytes(auth_data));
+        }
         return encode(pkg);
     }
     p.fail(pn, prefix + "payload",
@@ -610,6 +641,8 @@ void parse_command(const Parser& p, const toml::table& t, const std::string& pre
         }
         case CommandKind::ReceiveData:
             c.length = static_cast<std::uint8_t>(p.get_int(require("length"), key("length"), 1, 255));
+            if (auto n = t.get("total"))
+                c.total = static_cast<std::size_t>(p.get_int(*n, key("total"), 1, 16 * 1024 * 1024));
             break;
         case CommandKind::Refresh: {
             c.qualifier = c.qualifier.value_or(0x04);
@@ -959,12 +992,12 @@ cat::Bytes encode(const Dm20Package0& p) {
     if (p.server_id) options.push_back({1, cat::Bytes(p.server_id->begin(), p.server_id->end())});
     if (!p.preferred_con_types.empty()) options.push_back({2, p.preferred_con_types});
     if (p.notification_id) {
+        // Seed 004 5.2.1.2: "The length of this Option MUST be 2 bytes"; larger ids (only for
+        // testing a receiver) take 4.
         cat::Bytes v;
-        std::uint32_t id = *p.notification_id;
-        do {
-            v.insert(v.begin(), static_cast<std::uint8_t>(id & 0xFF));
-            id >>= 8;
-        } while (id != 0);
+        const std::uint32_t id = *p.notification_id;
+        const int n = id <= 0xFFFF ? 2 : 4;
+        for (int i = n - 1; i >= 0; --i) v.push_back(static_cast<std::uint8_t>((id >> (8 * i)) & 0xFF));
         options.push_back({3, v});
     }
     if (p.sha256_digest) options.push_back({4, *p.sha256_digest});

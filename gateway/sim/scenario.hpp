@@ -98,6 +98,9 @@ struct CommandSpec {
     std::size_t chunk = 200;
     bool immediate = true;  // SEND DATA qualifier bit 1 on the last chunk
     std::uint8_t length = 0;
+    // ReceiveData: keep issuing RECEIVE DATA until this many bytes came (0 = one command);
+    // when the Rx buffer is empty, wait for the next Data available event and go on.
+    std::size_t total = 0;
     std::vector<cat::Bytes> files;  // Refresh file list (full paths)
 };
 
@@ -202,7 +205,7 @@ cat::Bytes encode(const Dm12Package0& p);
 struct Dm20Package0 {
     std::optional<std::string> server_id;           // 1 SERVER-ID (String)
     std::vector<std::uint8_t> preferred_con_types;  // 2 PREFERRED-CON-TYPE (Opaque)
-    std::optional<std::uint32_t> notification_id;   // 3 NOTIFICATION-ID (Uint, fewest bytes)
+    std::optional<std::uint32_t> notification_id;   // 3 NOTIFICATION-ID (Uint, 2 bytes; 4 past 0xFFFF)
     std::optional<cat::Bytes> sha256_digest;        // 4 SHA256-DIGEST (Opaque; zeros by default)
     std::optional<cat::Bytes> timestamp;            // 5 TIMESTAMP (Opaque)
     bool req_mos = false;                           // 6 REQ-MOS (Null)

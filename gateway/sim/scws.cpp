@@ -819,6 +819,10 @@ bool Scws::owns(std::uint8_t channel) const {
     return impl_->conns.contains(channel);
 }
 
+std::size_t Scws::channels() const {
+    return impl_->conns.size();
+}
+
 void Scws::on_event(const cat::Envelope& env) {
     impl_->on_event(env);
 }

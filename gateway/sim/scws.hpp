@@ -125,8 +125,9 @@ public:
     std::vector<ScwsListener> listeners() const;
     // The TERMINAL RESPONSE to one of those OPEN CHANNELs (nullptr: it did not decode).
     void on_opened(const ScwsListener& listener, const cat::TerminalResponse* tr);
-    // Whether the channel (1..7) is one of the SCWS's.
+    // Whether the channel (1..7) is one of the SCWS's; how many it has.
     bool owns(std::uint8_t channel) const;
+    std::size_t channels() const;
     // An Event download ENVELOPE (Data available / Channel status) for one of its channels.
     void on_event(const cat::Envelope& env);
     // The next command to send, round robin over the channels; nullopt: nothing to do.

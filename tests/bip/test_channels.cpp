@@ -285,6 +285,46 @@ TEST_CASE("Launch: the application comes up on a retry and the pending SEND DATA
     CHECK(result_hex(h->on_write_done(1).completion) == "00");
 }
 
+TEST_CASE(
+    "Launch: the application exits non-zero before it listens: the waiting SEND DATA gets 3A/12 at once") {
+    Harness h({}, /*launch=*/true);
+    h->on_command(open_tsm(kOnDemand, 1100));
+    h->on_command(send(1, kSendNow, pattern(16)));
+    h->on_connect_failed(1);
+    h->on_launch_result(1, LaunchOutcome::Started);
+    CHECK(h->on_launched_app_exited(1, /*success=*/true).actions.empty());  // daemonised: keep waiting
+    CHECK(h->channel(1)->state == ChannelState::AwaitingApp);
+    auto fx = h->on_launched_app_exited(1, false);
+    CHECK(actions_of<CancelTimer>(fx).size() == 1);
+    CHECK(result_hex(fx.completion) == "3A12");
+    CHECK(h->channel(1)->state == ChannelState::LaunchFailed);
+    CHECK(actions_of<Connect>(h->on_timer(1)).empty());
+    CHECK(result_hex(h->on_command(send(1, kSendNow, pattern(4))).response) == "3A12");
+}
+
+TEST_CASE("Launch: the application's own launch_timeout_ms sets the number of attempts") {
+    ChannelsConfig c;
+    c.launch_retry_ms = 100;
+    c.launch_timeout_ms = 10'000;
+    Harness h(c, /*launch=*/true);
+    h.app_launch_timeout_ms = 300;
+    h.reset();
+    h->on_command(open_tsm(kImmediate, 1100));
+    h->on_connect_failed(1);
+    CHECK(result_hex(h->on_launch_result(1, LaunchOutcome::Started).completion) == "00");
+    int attempts = 0;
+    for (; attempts < 100; ++attempts) {
+        if (actions_of<Connect>(h->on_timer(1)).empty()) break;
+        auto fx = h->on_connect_failed(1);
+        if (actions_of<StartTimer>(fx).empty()) {
+            ++attempts;
+            break;
+        }
+    }
+    CHECK(attempts == 3);
+    CHECK(h->channel(1)->state == ChannelState::LaunchFailed);
+}
+
 TEST_CASE("CLOSE CHANNEL while waiting for a launched application cancels its timer") {
     Harness h({}, /*launch=*/true);
     h->on_command(open_tsm(kImmediate, 1100));

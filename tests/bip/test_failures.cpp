@@ -41,8 +41,31 @@ TEST_CASE("OPEN CHANNEL without transport level answers 3A/06") {
 
 TEST_CASE("OPEN CHANNEL client remote when remote hosts are not allowed answers 3A/06") {
     Harness h;  // allow_remote = false by default
-    CHECK(result_hex(h->on_command(open_transport(0x02, 80)).response) == "3A06");
-    CHECK(result_hex(h->on_command(open_transport(0x01, 53)).response) == "3A06");
+    const Bytes v4 = {0x21, 192, 0, 2, 1};
+    Bytes v6 = {0x57, 0x20, 0x01, 0x0d, 0xb8};
+    v6.resize(17, 0);
+    v6[16] = 1;
+    CHECK(result_hex(h->on_command(open_transport(0x02, 80, v4)).response) == "3A06");
+    CHECK(result_hex(h->on_command(open_transport(0x01, 53, v4)).response) == "3A06");
+    CHECK(result_hex(h->on_command(open_transport(0x02, 80, v6)).response) == "3A06");
+    CHECK(result_hex(h->on_command(open_transport(0x02, 80, {0x21, 128, 0, 0, 1})).response) == "3A06");
+    CHECK(h->open_channels() == 0);
+}
+
+TEST_CASE("OPEN CHANNEL client mode to a loopback address needs no allow_remote") {
+    Harness h;
+    auto fx = h->on_command(open_transport(0x02, 7, {0x21, 127, 0, 0, 1}));
+    REQUIRE(fx.pending);
+    REQUIRE(actions_of<Connect>(fx).size() == 1);
+    CHECK(actions_of<Connect>(fx)[0].endpoint == "tcp://127.0.0.1:7");
+    Bytes v6(17, 0);
+    v6[0] = 0x57;
+    v6[16] = 1;
+    CHECK(result_hex(h->on_connected(1).completion) == "00");
+    auto fx6 = h->on_command(open_transport(0x01, 9, v6));
+    REQUIRE(actions_of<Connect>(fx6).size() == 1);
+    CHECK(actions_of<Connect>(fx6)[0].endpoint == "udp://[::1]:9");
+    CHECK(actions_of<Connect>(fx6)[0].transport == Transport::Udp);
 }
 
 TEST_CASE("OPEN CHANNEL Terminal Server Mode to an unregistered port answers 3A/10") {

@@ -73,11 +73,12 @@ inline cat::ProactiveCommand open_server(std::uint16_t port, std::uint16_t buffe
     return command(0x40, kImmediate, 0x82, {tlv(0x39, u16(buffer)), tlv(0x3C, {0x03, p[0], p[1]})});
 }
 // OPEN CHANNEL, any transport type, default bearer.
-inline cat::ProactiveCommand open_transport(std::uint8_t protocol, std::uint16_t port) {
+inline cat::ProactiveCommand open_transport(std::uint8_t protocol, std::uint16_t port,
+                                            const Bytes& address = {0x21, 127, 0, 0, 1}) {
     auto p = u16(port);
-    return command(0x40, kImmediate, 0x82,
-                   {tlv(0x35, {0x03}), tlv(0x39, u16(1000)), tlv(0x3C, {protocol, p[0], p[1]}),
-                    tlv(0x3E, {0x21, 127, 0, 0, 1})});
+    return command(
+        0x40, kImmediate, 0x82,
+        {tlv(0x35, {0x03}), tlv(0x39, u16(1000)), tlv(0x3C, {protocol, p[0], p[1]}), tlv(0x3E, address)});
 }
 inline cat::ProactiveCommand send(ChannelId ch, std::uint8_t qualifier, const Bytes& data) {
     return command(0x43, qualifier, static_cast<std::uint8_t>(0x20 + ch), {tlv(0xB6, data)});
@@ -133,6 +134,7 @@ struct Harness {
     ChannelsConfig config;
     std::set<cat::EventType> events{cat::EventType::DataAvailable, cat::EventType::ChannelStatus};
     bool launchable = false;
+    std::uint32_t app_launch_timeout_ms = 0;  // the application's own (0 = the config's)
     std::optional<Channels> engine;
 
     explicit Harness(ChannelsConfig c = {}, bool launch = false) : config(c), launchable(launch) { reset(); }
@@ -141,7 +143,7 @@ struct Harness {
             config,
             [this](std::uint16_t port) -> std::optional<TerminalApp> {
                 if (port != 1100) return std::nullopt;
-                return TerminalApp{"DM Client", "tcp://127.0.0.1:1100", launchable};
+                return TerminalApp{"DM Client", "tcp://127.0.0.1:1100", launchable, app_launch_timeout_ms};
             },
             [this](cat::EventType e) { return events.count(e) != 0; });
     }

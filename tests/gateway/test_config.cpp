@@ -227,6 +227,9 @@ TEST_CASE("Config: names, launch commands, socket modes and cross-key checks") {
     CHECK(parse("[[application]]\nname = \"DM ☃\"\nport = 1\ncoding = \"ucs2\"\n").ok());
     check_error("[[application]]\nname = \"DM\"\nport = 1\nlaunch = \"dm-client\"\n", 4,
                 "application[0].launch", "absolute path");
+    check_error("[[application]]\nname = \"DM\"\nport = 1\nlaunch = '/bin/sh -c \"exit 1'\n", 4,
+                "application[0].launch", "quote is not closed");
+    CHECK(parse("[[application]]\nname = \"DM\"\nport = 1\nlaunch = '/bin/sh -c \"exit 1\"'\n").ok());
     check_error("[debug]\nmode = \"0666\"\n", 2, "debug.mode", "world-writable");
     check_error("[debug]\nmode = \"rw\"\n", 2, "debug.mode", "permission bits");
     CHECK(parse("[debug]\nmode = 0o640\n").config->debug.mode == 0640);
@@ -236,7 +239,11 @@ TEST_CASE("Config: names, launch commands, socket modes and cross-key checks") {
     check_error("[card]\npoll_interval_ms = 200\n", 2, "card.poll_interval_ms",
                 "below card.poll_interval_min_ms");
     check_error("[card]\nusb = \"dongle\"\n", 2, "card.usb", "neither VID:PID nor BUS:ADDR");
-    check_error("[card]\nlink = \"iccd\"\n", 2, "card.link", "not built");
+    if (card_link_built(LinkKind::Iccd)) {
+        CHECK(parse("[card]\nlink = \"iccd\"\nusb = \"076b:3821\"\n").ok());
+    } else {
+        check_error("[card]\nlink = \"iccd\"\n", 2, "card.link", "not built");
+    }
     check_error("[card]\nlink = \"sim\"\nscenario = \"no-such-scenario.toml\"\n", 3, "card.scenario",
                 "is not a readable file");
     check_error("[trace]\ngsmtap = \"wireshark:4729\"\n", 2, "trace.gsmtap", "not an IP address");
@@ -411,4 +418,72 @@ TEST_CASE("Config reload: a broken file keeps the running configuration; restart
     CHECK(daemon.config().debug.socket.empty());
     CHECK(daemon.stats().reloads == 1);
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Config: [[dm_server]] entries for the Package#0 digest check") {
+    const ConfigResult r = parse(R"toml(
+[[dm_server]]
+id = "DMSC-Server"
+secret = "pw"
+nonce = "n1"
+
+[[dm_server]]
+id = "dms2"
+secret = "s2"
+auth_data = "ad"
+nonce_hex = "00 00 00 00"
+drop_bad_digest = true
+)toml");
+    INFO(all_errors(r));
+    REQUIRE(r.ok());
+    REQUIRE(r.config->dm_servers.size() == 2);
+    CHECK(r.config->dm_servers[0] == DmServerConfig{"DMSC-Server", "pw", "", "n1", false});
+    CHECK(r.config->dm_servers[1] == DmServerConfig{"dms2", "s2", "ad", std::string(4, '\0'), true});
+    CHECK(find_dm_server(*r.config, "dms2") == &r.config->dm_servers[1]);
+    CHECK(find_dm_server(*r.config, "nobody") == nullptr);
+    // The effective config names the servers but never prints a secret.
+    const std::string printed = to_toml(*r.config);
+    CHECK(printed.find("id = \"dms2\"") != std::string::npos);
+    CHECK(printed.find("drop_bad_digest = true") != std::string::npos);
+    CHECK(printed.find("\"pw\"") == std::string::npos);
+    CHECK(printed.find("\"s2\"") == std::string::npos);
+}
+
+TEST_CASE("Config: [[dm_server]] mistakes name the key") {
+    check_error("[[dm_server]]\nsecret = \"x\"\n", 1, "dm_server[0].id",
+                "missing; give the server identifier");
+    check_error("[[dm_server]]\nid = \"\"\nsecret = \"x\"\n", 2, "dm_server[0].id", "empty");
+    check_error("[[dm_server]]\nid = \"a\"\n", 1, "dm_server[0].secret",
+                "missing; the digest is checked with it");
+    check_error("[[dm_server]]\nid = \"a\"\nsecret = \"x\"\n[[dm_server]]\nid = \"a\"\nsecret = \"y\"\n", 5,
+                "dm_server[1].id", "already configured by dm_server[0] (line 1)");
+    check_error("[[dm_server]]\nid = \"a\"\nsecret = \"x\"\nnonce = \"n\"\nnonce_hex = \"00\"\n", 5,
+                "dm_server[0].nonce_hex", "both nonce and nonce_hex are set");
+    check_error("[[dm_server]]\nid = \"a\"\nsecret = \"x\"\nnonce_hex = \"0g\"\n", 4,
+                "dm_server[0].nonce_hex", "is not hex");
+    check_error("[[dm_server]]\nid = \"a\"\nsecret = \"x\"\ndrop_bad_digets = true\n", 4,
+                "dm_server[0].drop_bad_digets", "did you mean \"drop_bad_digest\"?");
+    check_error("dm_server = 1\n", 1, "dm_server", "expected [[dm_server]] entries");
+TEST_CASE("Config: [eem] keys, defaults and errors") {
+    ConfigResult r = parse("");
+    REQUIRE(r.ok());
+    CHECK_FALSE(r.config->eem.enabled);
+    CHECK(r.config->eem.tap == "uicc0");
+    CHECK(r.config->eem.hostname == "localuicc");
+    r = parse(
+        "[eem]\nenabled = true\ntap = \"card0\"\naddress = \"10.9.0.1/29\"\nuicc_address = \"10.9.0.2\"\n"
+        "mtu = 1400\npipe = \"unix:/run/usbsim.sock\"\nhosts_file = \"\"\ncrc = false\n");
+    REQUIRE(r.ok());
+    CHECK(r.config->eem.enabled);
+    CHECK(r.config->eem.tap == "card0");
+    CHECK(r.config->eem.address == "10.9.0.1/29");
+    CHECK(r.config->eem.mtu == 1400);
+    CHECK(r.config->eem.pipe == "unix:/run/usbsim.sock");
+    CHECK(r.config->eem.hosts_file.empty());
+    CHECK_FALSE(r.config->eem.crc);
+    check_error("[eem]\naddress = \"10.9.0.300/30\"\n", 2, "eem.address", "is not an IPv4 address");
+    check_error("[eem]\naddress = \"10.9.0.1/31\"\n", 2, "eem.address", "prefix of 30 or shorter");
+    check_error("[eem]\ntap = \"a/b\"\n", 2, "eem.tap", "is not an interface name");
+    check_error("[eem]\npipe = \"tcp:1\"\n", 2, "eem.pipe", "use \"usb\" or \"unix:/absolute/path\"");
+    check_error("[eem]\nmtu = 100\n", 2, "eem.mtu", "");
 }

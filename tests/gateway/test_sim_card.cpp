@@ -153,7 +153,7 @@ TEST_CASE("Scenario: the built-in default equals gateway/sim/scenarios/default.t
 }
 
 TEST_CASE("Scenario: every shipped example parses") {
-    for (const char* name : {"default.toml", "basic.toml", "bip-variants.toml"}) {
+    for (const char* name : {"default.toml", "basic.toml", "bip-variants.toml", "scws.toml"}) {
         CAPTURE(name);
         CHECK_NOTHROW((void)load_scenario_file(kScenarioDir + name));
     }
@@ -264,11 +264,17 @@ TEST_CASE("Package#0: DM 2.0 header and options in increasing order") {
     p.notification_id = 0x0102;
     p.req_mos = true;
     // VER 2, OC 3 → 0010 0001 | 1000 0000; options: delta 1 len 1 'S'; delta 2 len 2 0102;
-    // delta 3 len 0.
+    // delta 3 len 0. NOTIFICATION-ID is always 2 bytes (seed 004 5.2.1.2), also for small ids.
     CHECK(cat::to_hex(encode(p)) ==
           "21801001532002010230"
           "00");
     CHECK(cat::to_hex(encode(Dm20Package0{})) == "2000");
+    Dm20Package0 small;
+    small.notification_id = 7;
+    CHECK(cat::to_hex(encode(small)) ==
+          "2080"
+          "3002"
+          "0007");
 }
 
 TEST_CASE("ATR: a UICC offering T=0 and T=1 with a correct TCK") {

@@ -9,7 +9,11 @@
   3. the installed example configuration passes the installed daemon's --check-config;
   4. the installed unit passes `systemd-analyze verify` (with the DESTDIR prefix mounted in
      place in a private mount namespace, so ExecStart resolves) and `systemd-analyze
-     security` reports its exposure (printed; must stay ≤ the threshold below).
+     security` reports its exposure (printed; must stay ≤ the threshold below);
+  5. a distribution layout, configured (not built) in a scratch directory with
+     --prefix=/usr --sysconfdir=/etc -Dinitscript=openrc -Dudevrulesdir=no: `meson introspect
+     --installed` puts everything where a Debian package wants it, the init script gets the
+     openrc-run interpreter, no udev rules are installed.
 usage: test_install.py BUILD_DIR SOURCE_DIR
 """
 import json
@@ -131,7 +135,45 @@ def main():
             systemd_checks(dest, prefix, j(unitdir, 'dmsc-gateway.service'))
     finally:
         shutil.rmtree(dest, ignore_errors=True)
+    distribution_layout(source)
     finish()
+
+
+def distribution_layout(source):
+    scratch = tempfile.mkdtemp(prefix='dmsc-layout-')
+    try:
+        r = subprocess.run(['meson', 'setup', scratch, source, '--prefix=/usr', '--sysconfdir=/etc',
+                            '-Dinitscript=openrc', '-Dudevrulesdir=no', '-Dtests=disabled'],
+                           capture_output=True, text=True, timeout=300)
+        if not check(r.returncode == 0, 'meson setup --prefix=/usr (distribution layout)'):
+            print(r.stdout[-1500:], r.stderr[-1500:])
+            return
+        out = subprocess.run(['meson', 'introspect', scratch, '--installed'], capture_output=True, text=True,
+                             check=True).stdout
+        targets = set(json.loads(out).values())
+        print('distribution layout:', *sorted(targets), sep='\n  ')
+        unitdir = pc_dir('systemd', 'systemdsystemunitdir', 'rootprefix=/usr', '/usr/lib/systemd/system')
+        sysusersdir = pc_dir('systemd', 'sysusersdir', 'prefix=/usr', '/usr/lib/sysusers.d')
+        for path in ('/usr/bin/dmsc-gatewayd', '/usr/bin/dmsc-ctl', '/etc/dmsc-gateway/gateway.toml',
+                     '/etc/init.d/dmsc-gateway', unitdir + '/dmsc-gateway.service',
+                     sysusersdir + '/dmsc-gateway.conf', '/usr/share/man/man8/dmsc-gatewayd.8',
+                     '/usr/share/man/man5/gateway.toml.5', '/usr/share/doc/dmsc-gateway/operations.md'):
+            check(path in targets, f'distribution layout: {path}')
+        check(unitdir.startswith('/usr/'), f'the unit goes under /usr ({unitdir})')
+        check(not any(t.endswith('.rules') for t in targets), '-Dudevrulesdir=no: no udev rules')
+        init = os.path.join(scratch, 'packaging', 'dmsc-gateway.init')
+        head = open(init).read().splitlines()
+        check(head[0] == '#!/sbin/openrc-run', f'-Dinitscript=openrc: interpreter {head[0]}')
+        r = subprocess.run(['sh', '-n', init], capture_output=True, text=True)
+        check(r.returncode == 0, 'the OpenRC variant passes sh -n')
+        if shutil.which('shellcheck'):
+            r = subprocess.run(['shellcheck', '-s', 'sh', init], capture_output=True, text=True)
+            check(r.returncode == 0, 'the OpenRC variant passes shellcheck -s sh ' + r.stdout[-500:])
+        unit = open(os.path.join(scratch, 'packaging', 'dmsc-gateway.service')).read()
+        check('ExecStart=/usr/bin/dmsc-gatewayd --config /etc/dmsc-gateway/gateway.toml\n' in unit,
+              'distribution unit: ExecStart=/usr/bin/dmsc-gatewayd --config /etc/dmsc-gateway/gateway.toml')
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def systemd_checks(dest, prefix, unit):

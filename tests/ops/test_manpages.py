@@ -3,8 +3,9 @@
 (warnings count) and `groff -man -ww -z` where installed, renders to text with its NAME and
 SYNOPSIS sections, and the pages cover what they must: every [table] and key of the
 configuration in gateway.toml(5) (compared with the shipped example), every dmsc-ctl command
-in dmsc-ctl(1), every dmsc-gatewayd option in dmsc-gatewayd(8).
-usage: test_manpages.py MAN_DIR
+in dmsc-ctl(1) (read from `dmsc-ctl --help` when the binary is given), every dmsc-gatewayd
+option in dmsc-gatewayd(8).
+usage: test_manpages.py MAN_DIR [DMSC_CTL]
 """
 import os
 import re
@@ -32,10 +33,21 @@ def render(path):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         print(__doc__)
         return 2
     man = sys.argv[1]
+    if len(sys.argv) == 3:  # every command word of dmsc-ctl's usage lines
+        usage = subprocess.run([sys.argv[2], '--help'], capture_output=True, text=True).stdout
+        for line in usage.splitlines():
+            words = line.replace('usage:', '').split()
+            if not words or words[0] != 'dmsc-ctl':
+                continue
+            for w in words[1:]:
+                if w[0] in '[-' or not w[0].islower():
+                    continue
+                PAGES['dmsc-ctl.1'] += [x for x in w.split('|') if x and x not in PAGES['dmsc-ctl.1']]
+                break
     example = read(os.path.join(os.path.dirname(man.rstrip('/')), 'gateway', 'gateway.example.toml'))
     for table in re.findall(r'^\[+([a-z_.]+)\]+', example, re.M):
         PAGES['gateway.toml.5'].append('[' + table + ']' if table != 'application' else '[[application]]')

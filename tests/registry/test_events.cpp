@@ -276,3 +276,32 @@ TEST_CASE("Platform events: names, aliases and values") {
     CHECK(event_type(*loc) == cat::EventType::LocationStatus);
     CHECK_FALSE(std::get<LocationStatus>(*loc).location.has_value());
 }
+
+// No TS 102 384 vector exists for these two; the bytes follow TS 102 223 7.5.12 / 7.5.15
+// (event list, device identities terminal → UICC, then the object of 8.61 / 8.75, comprehension
+// required as in every Event download vector above).
+TEST_CASE("Event download bytes without vectors: access technology change, network search mode change") {
+    struct Case {
+        const char* name;
+        EventArguments args;
+        const char* hex;
+    };
+    const Case cases[] = {
+        {"access-technology", {{"technology", "e-utran"}}, "D60A99010B82028281BF0108"},
+        {"access-technology", {{"technology", "gsm"}}, "D60A99010B82028281BF0100"},
+        {"access-technology", {{"technology", "0x0A"}}, "D60A99010B82028281BF010A"},
+        {"network-search-mode", {{"mode", "automatic"}}, "D60A99010E82028281E50101"},
+        {"network-search-mode", {{"mode", "manual"}}, "D60A99010E82028281E50100"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        auto parsed = parse_platform_event(c.name, c.args);
+        REQUIRE_MESSAGE(parsed.ok(), parsed.error());
+        EventRegistry reg = with_all_registered();
+        Outbox out;
+        REQUIRE(reg.offer(*parsed, out).has_value());
+        auto envs = out.take();
+        REQUIRE(envs.size() == 1);
+        CHECK(cat::to_hex(envs[0].ber) == c.hex);
+    }
+}
