@@ -7,11 +7,13 @@
 //       C-APDU; then the same C-APDUs replayed back to back on a fresh link (no CAT logic).
 //       With --link pcsc a dmsc-simcard playing `cycles_scenario(N)` must sit in the reader
 //       (bench/run.py starts it); with sim the card is in-process.
-//   dmsc-bench latency N
+//   dmsc-bench latency N [--card-delay-us D]
 //       N notifications (OPEN CHANNEL, SEND DATA of a Package#0, CLOSE CHANNEL) from the
 //       in-process simulated card to a TCP DM Client in this process: time from the moment the
 //       link hands the daemon the SEND DATA command to the last byte read by the client; vs a
-//       bare loopback TCP write of the same bytes (write → last byte read), N times.
+//       bare loopback TCP write of the same bytes (write → last byte read), N times. With D,
+//       the simulated card answers each APDU after D µs (a real card's pace: the daemon is idle
+//       between APDUs instead of running flat out against the DM Client thread for the CPU).
 //   dmsc-bench scenario cycles|notify N      print the scenario used (for dmsc-simcard)
 //   dmsc-bench package0                      the Package#0 the simulated card sends, hex
 // Output: one JSON object on stdout.
@@ -94,19 +96,20 @@ public:
         if (!first_) first_ = Clock::now();
         const bool tr = command.size() > 1 && command[1] == 0x14;
         commands.push_back(command);
-        inner_->transmit(std::move(command), [this, tr, done = std::move(done)](TransmitResult r) {
-            if (r.ok && r.response.size() > 12 && r.response[0] == 0xD0) {
-                // 'D0' L, '81 03 nn 43 qq': SEND DATA; qualifier bit 1 = send immediately.
-                const std::size_t at = r.response[1] == 0x81 ? 3 : 2;
-                if (r.response[at + 3] == 0x43 && (r.response[at + 4] & 1))
-                    send_data_at.push_back(Clock::now());
-            }
-            if (tr) {
-                ++terminal_responses;
-                if (on_terminal_response) on_terminal_response();
-            }
-            done(std::move(r));
+        inner_->transmit(std::move(command), [this, tr, done = std::move(done)](TransmitResult r) mutable {
+            if (!io_ || delay_.count() == 0) return deliver(tr, std::move(done), std::move(r));
+            // A card that takes `delay_` per APDU (a real UICC takes milliseconds): the daemon
+            // is idle in between, as it is with real hardware.
+            auto timer = std::make_shared<boost::asio::steady_timer>(*io_, delay_);
+            timer->async_wait([this, timer, tr, done = std::move(done),
+                               r = std::move(r)](const boost::system::error_code&) mutable {
+                deliver(tr, std::move(done), std::move(r));
+            });
         });
+    }
+    void set_card_delay(boost::asio::io_context& io, std::chrono::microseconds d) {
+        io_ = &io;
+        delay_ = d;
     }
     void reset() override { inner_->reset(); }
     void stop() override { inner_->stop(); }
@@ -119,7 +122,21 @@ public:
     std::function<void()> on_terminal_response;
 
 private:
+    void deliver(bool tr, TransmitHandler done, TransmitResult r) {
+        if (r.ok && r.response.size() > 12 && r.response[0] == 0xD0) {
+            // 'D0' L, '81 03 nn 43 qq': SEND DATA; qualifier bit 1 = send immediately.
+            const std::size_t at = r.response[1] == 0x81 ? 3 : 2;
+            if (r.response[at + 3] == 0x43 && (r.response[at + 4] & 1)) send_data_at.push_back(Clock::now());
+        }
+        if (tr) {
+            ++terminal_responses;
+            if (on_terminal_response) on_terminal_response();
+        }
+        done(std::move(r));
+    }
     std::unique_ptr<CardLink> inner_;
+    boost::asio::io_context* io_ = nullptr;
+    std::chrono::microseconds delay_{0};
 };
 
 std::unique_ptr<CardLink> make_link(boost::asio::io_context& io, const std::string& kind,
@@ -223,6 +240,9 @@ json cycles(std::size_t n, const std::string& kind, const std::string& reader) {
                  },
                  [](const std::string&) {}, [](const std::string&) {}});
     io.run();
+    if (failures > 0)
+        throw std::runtime_error(std::to_string(failures) +
+                                 " of the replayed APDUs failed (card not ready?)");
     const auto bare_time = t1 - t0;
     const double apdus = static_cast<double>(recorded.size());
     return {{"link", kind},
@@ -280,7 +300,7 @@ Summary summarize(std::vector<double> v) {
     return s;
 }
 
-json latency(std::size_t n) {
+json latency(std::size_t n, std::chrono::microseconds card_delay) {
     const cat::Bytes package0 = sim::encode(sim::Dm12Package0{});
     std::uint16_t port = 0;
     const int srv = listen_on(port);
@@ -330,6 +350,7 @@ json latency(std::size_t n) {
         o.handle_signals = false;
         o.link_factory = [&](boost::asio::io_context& io, const Config&) -> std::unique_ptr<CardLink> {
             auto t = std::make_unique<TapLink>(make_link(io, "sim", "", notify_scenario(n)));
+            t->set_card_delay(io, card_delay);
             tap = t.get();
             return t;
         };
@@ -385,6 +406,7 @@ json latency(std::size_t n) {
     ::close(bsrv);
     const auto g = summarize(gw), b = summarize(bare);
     return {{"notifications", n},
+            {"card_delay_us", card_delay.count()},
             {"delivered", received.size()},
             {"corrupted", wrong},
             {"bytes", package0.size()},
@@ -420,7 +442,8 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (args.size() >= 2 && args[0] == "latency") {
-            std::puts(latency(std::stoul(args[1])).dump().c_str());
+            const auto delay = std::chrono::microseconds(std::stoul(opt("--card-delay-us", "0")));
+            std::puts(latency(std::stoul(args[1]), delay).dump().c_str());
             return 0;
         }
     } catch (const std::exception& e) {
@@ -428,7 +451,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::fputs(
-        "usage: dmsc-bench cycles N [--link sim|pcsc] [--reader NAME] | latency N | scenario cycles|notify N "
+        "usage: dmsc-bench cycles N [--link sim|pcsc] [--reader NAME] | latency N [--card-delay-us D] | "
+        "scenario cycles|notify N "
         "| package0\n",
         stderr);
     return 2;
