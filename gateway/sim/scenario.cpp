@@ -22,42 +22,24 @@ namespace {
 // The built-in scenario; tests check it equals gateway/sim/scenarios/default.toml.
 constexpr std::string_view kDefaultScenario =
     R"toml(# default.toml — the built-in DM_SC Server scenario (seed 000 section 7.1, off-line trigger):
-# register for data available + channel status, open the SCWS (HTTP 3516, HTTPS with PSK-TLS
-# 4116, UICC server mode) so the DM Client can open its DM session, wait for the DM Client's
-# registration, then deliver a DM Package#0 over a Terminal Server Mode TCP channel to the
-# registered port.
+# register for data available + channel status, wait for the DM Client's registration, then
+# deliver a DM Package#0 over a Terminal Server Mode TCP channel to the registered port.
 [scenario]
 name = "default"
-description = "Off-line trigger: Package#0 to the registered DM Client port over BIP; SCWS on 3516/4116"
+description = "Off-line trigger: Package#0 to the registered DM Client port over BIP"
 
 [card]
 protocol = "T=1"
 
 [profile]
-require = ["SET UP EVENT LIST", "OPEN CHANNEL", "CLOSE CHANNEL", "SEND DATA", "RECEIVE DATA",
-           "byte 17 bit 3", "byte 17 bit 4", "TERMINAL APPLICATIONS"]
-
-# The SCWS the DM Client opens its session to (seed 000 section 8, table 2):
-# https://127.0.0.1:4116/OMA/DM with this PSK (docs/simulated-card.md "SCWS").
-[scws]
-http_port = 3516
-https_port = 4116
-http_channels = 1
-https_channels = 2
-psk_identity = "DMSC-DM-Client"
-psk_key = "0123456789ABCDEF0123456789ABCDEF"
+require = ["SET UP EVENT LIST", "OPEN CHANNEL", "CLOSE CHANNEL", "SEND DATA",
+           "byte 17 bit 4", "TERMINAL APPLICATIONS"]
 
 [[step]]
 name = "register events"
 on = "profile"
 command = "set_up_event_list"
 events = ["data-available", "channel-status"]
-expect_result = "00"
-
-[[step]]
-name = "open the SCWS ports"
-on = "response"
-command = "scws_open"
 expect_result = "00"
 
 [[step]]

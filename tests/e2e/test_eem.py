@@ -204,7 +204,7 @@ hosts_file = "/etc/hosts"
         answer = ''
         for _ in range(3):  # ARP on a link that just came up
             r = subprocess.run(['openssl', 's_client', '-connect', 'localuicc:443', '-psk', psk,
-                                '-psk_identity', PSK_ID, '-quiet', '-no_ign_eof'],
+                                '-psk_identity', PSK_ID, '-quiet', '-ign_eof'],
                                input=request, capture_output=True, text=True, timeout=30)
             answer = r.stdout
             if 'HTTP/1.1' in answer:

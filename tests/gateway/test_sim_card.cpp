@@ -98,25 +98,17 @@ struct Terminal {
                 answered.push_back(c.details.type);
                 return cat::poll_interval_response(c.details, std::get<cat::PollInterval>(c.body).interval);
             });
-        session.set_handler(
-            cat::CommandType::OpenChannel, [this](const cat::ProactiveCommand& c) -> cat::HandlerReply {
-                answered.push_back(c.details.type);
-                const auto& oc = std::get<cat::OpenChannel>(c.body);
-                if (oc.transport && oc.transport->protocol ==
-                                        static_cast<std::uint8_t>(cat::TransportProtocol::TcpUiccServer)) {
-                    // The SCWS's ports: listening on channels 4, 5, 6 ...
-                    return cat::open_channel_response(
-                        c.details, cat::GeneralResult::Success,
-                        cat::ChannelStatus::server(next_server_channel++, cat::TcpState::Listen),
-                        std::nullopt, oc.buffer_size);
-                }
-                if (!oc.transport || oc.transport->port != 1100) {
-                    return cat::bip_error(c.details, cat::BipCause::PortNotAvailable);
-                }
-                return cat::open_channel_response(c.details, cat::GeneralResult::Success,
-                                                  cat::ChannelStatus::client(3, true), std::nullopt,
-                                                  oc.buffer_size);
-            });
+        session.set_handler(cat::CommandType::OpenChannel,
+                            [this](const cat::ProactiveCommand& c) -> cat::HandlerReply {
+                                answered.push_back(c.details.type);
+                                const auto& oc = std::get<cat::OpenChannel>(c.body);
+                                if (!oc.transport || oc.transport->port != 1100) {
+                                    return cat::bip_error(c.details, cat::BipCause::PortNotAvailable);
+                                }
+                                return cat::open_channel_response(c.details, cat::GeneralResult::Success,
+                                                                  cat::ChannelStatus::client(3, true),
+                                                                  std::nullopt, oc.buffer_size);
+                            });
         session.set_handler(cat::CommandType::SendData,
                             [this](const cat::ProactiveCommand& c) -> cat::HandlerReply {
                                 answered.push_back(c.details.type);
@@ -127,7 +119,6 @@ struct Terminal {
         session.power_on();
     }
     std::vector<cat::SendData> sent;
-    std::uint8_t next_server_channel = 4;
 
     void pump() {
         for (int i = 0; i < 200; ++i) {
@@ -151,17 +142,14 @@ struct Terminal {
 TEST_CASE("Scenario: the built-in default equals gateway/sim/scenarios/default.toml") {
     CHECK(std::string(default_scenario_text()) == read_file(kScenarioDir + "default.toml"));
     const Scenario s = default_scenario();
-    REQUIRE(s.steps.size() == 5);
+    REQUIRE(s.steps.size() == 4);
     CHECK(s.steps[0].trigger.kind == TriggerKind::Profile);
     CHECK(s.steps[0].command.events == std::vector<std::uint8_t>{0x09, 0x0A});
-    CHECK(s.steps[1].command.kind == CommandKind::ScwsOpen);
-    CHECK(s.scws.enabled);
-    CHECK(s.scws.https_port == 4116);
-    CHECK(s.steps[2].trigger.kind == TriggerKind::TerminalApplications);
-    CHECK(s.steps[2].command.open.mode == ChannelMode::TerminalServer);
-    CHECK(!s.steps[2].command.open.port);  // "registered"
-    CHECK(s.steps[3].command.kind == CommandKind::SendData);
-    CHECK(s.profile_requires.size() == 8);
+    CHECK(s.steps[1].trigger.kind == TriggerKind::TerminalApplications);
+    CHECK(s.steps[1].command.open.mode == ChannelMode::TerminalServer);
+    CHECK(!s.steps[1].command.open.port);  // "registered"
+    CHECK(s.steps[2].command.kind == CommandKind::SendData);
+    CHECK(s.profile_requires.size() == 6);
 }
 
 TEST_CASE("Scenario: every shipped example parses") {
@@ -300,13 +288,11 @@ TEST_CASE("ATR: a UICC offering T=0 and T=1 with a correct TCK") {
 
 TEST_CASE("Card: the default scenario against cat::Session passes end to end") {
     Terminal t(default_scenario());
-    t.pump();  // TERMINAL PROFILE, SET UP EVENT LIST, the SCWS's three OPEN CHANNELs
-    CHECK(t.answered == std::vector<std::uint8_t>{0x05, 0x40, 0x40, 0x40});
-    CHECK(t.card.current_step() == 2);
-    REQUIRE(t.card.scws());
-    CHECK(t.card.scws()->channels() == 3);
+    t.pump();  // TERMINAL PROFILE, SET UP EVENT LIST
+    CHECK(t.answered == std::vector<std::uint8_t>{0x05});
+    CHECK(t.card.current_step() == 1);
     t.envelope(registration(1100));  // → OPEN CHANNEL, SEND DATA, CLOSE CHANNEL
-    CHECK(t.answered == std::vector<std::uint8_t>{0x05, 0x40, 0x40, 0x40, 0x40, 0x43, 0x41});
+    CHECK(t.answered == std::vector<std::uint8_t>{0x05, 0x40, 0x43, 0x41});
     REQUIRE(t.sent.size() == 1);
     CHECK(t.sent[0].channel_id == 3);  // the channel the OPEN CHANNEL answer gave
     CHECK(t.sent[0].data == encode(Dm12Package0{}));
@@ -326,10 +312,9 @@ TEST_CASE("Card: [scenario] repeat runs the steps again in the same card session
     Terminal t(std::move(s));
     t.pump();
     t.envelope(registration(1100));  // three passes: events, open, send, close each
-    // The SCWS opens its three channels in the first pass only (it keeps them).
     const std::vector<std::uint8_t> pass{0x05, 0x40, 0x43, 0x41};
-    std::vector<std::uint8_t> three{0x05, 0x40, 0x40, 0x40, 0x40, 0x43, 0x41};
-    for (int i = 1; i < 3; ++i) three.insert(three.end(), pass.begin(), pass.end());
+    std::vector<std::uint8_t> three;
+    for (int i = 0; i < 3; ++i) three.insert(three.end(), pass.begin(), pass.end());
     CHECK(t.answered == three);
     CHECK(t.sent.size() == 3);
     const auto v = t.card.verdict();
