@@ -257,6 +257,101 @@ def soak(fx):
                  end.get('private_kb', 0) / max(1, start.get('private_kb', 1)), 'after %d cycles' % start_at))
 
 
+# ---- 5. SCWS bridge throughput vs the APDU-count bound (issue 5) ------------------------------
+def ctl_request(sock_path, cmd):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+        c.settimeout(10)
+        c.connect(sock_path)
+        c.sendall((json.dumps({'cmd': cmd}) + '\n').encode())
+        data = b''
+        while not data.endswith(b'\n'):
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return json.loads(data)
+
+
+def scws_throughput(fx=None):
+    """HTTP POST /echo of S bytes to the simulated card's SCWS through dmsc-gatewayd (scws.toml;
+    UICC server mode on 127.0.0.1:3516), on the sim link or (fx) through pcscd + vpcd: the time
+    from connect to the last byte of the echo, against the bound the APDUs it needed set on the
+    same link: APDUs used (from `stats`) / the bare APDU rate of that link measured in this run
+    (dmsc-bench cycles)."""
+    size = (64 if QUICK else 256) * 1024
+    scen = os.path.abspath(os.path.join(HERE, '..', 'gateway', 'sim', 'scenarios', 'scws.toml'))
+    if fx is None:
+        link = 'sim'
+        bare = bench('cycles', 5000 if QUICK else 20000)['bare_apdu_per_s']
+        card_cfg = f'link = "sim"\nscenario = "{scen}"\n'
+    else:
+        link = 'pcscd + vpcd'
+        if not results.get('cycles_pcsc'):
+            return
+        bare = median_of(results['cycles_pcsc'], 'bare_apdu_per_s')
+        card_cfg = 'link = "pcsc"\nreader = "Virtual PCD"\n'
+        time.sleep(1.0)
+    tmp = tempfile.mkdtemp(prefix='dmsc-bench-scws-')
+    runs = []
+    card = None
+    try:
+        if fx is not None:
+            card = fx.spawn([SIMCARD, '--vpcd', VPCD, '--scenario', scen, '-q'])
+        cfg = os.path.join(tmp, 'gw.toml')
+        with open(cfg, 'w') as f:
+            f.write(f'[card]\n{card_cfg}poll_interval_ms = 0\n'
+                    f'[debug]\nsocket = "{tmp}/ctl.sock"\n[log]\nlevel = "warn"\n')
+        gw = subprocess.Popen([GATEWAYD, '-c', cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            def listening():
+                try:
+                    r = ctl_request(f'{tmp}/ctl.sock', 'channels')
+                except OSError:
+                    return False
+                return any(l.get('port') == 3516 for l in r.get('listeners', []))
+            if not wait_for(listening, 10):
+                log('SCWS benchmark: the SCWS never listened on 3516; skipped')
+                return
+            body = os.urandom(size)
+            for _ in range(3):
+                before = ctl_request(f'{tmp}/ctl.sock', 'stats')['apdus']['total']
+                t0 = time.perf_counter()
+                with socket.create_connection(('127.0.0.1', 3516), timeout=60) as c:
+                    c.sendall(b'POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n'
+                              b'Connection: close\r\n\r\n' % size + body)
+                    answer = b''
+                    while True:
+                        chunk = c.recv(65536)
+                        if not chunk:
+                            break
+                        answer += chunk
+                elapsed = time.perf_counter() - t0
+                time.sleep(0.3)  # the card's CLOSE CHANNEL / back to LISTEN
+                after = ctl_request(f'{tmp}/ctl.sock', 'stats')['apdus']['total']
+                ok = answer.endswith(body) and answer.startswith(b'HTTP/1.1 200')
+                apdus = after - before
+                bound = apdus / bare
+                runs.append({'bytes_each_way': size, 'seconds': elapsed, 'apdus': apdus, 'bound_seconds': bound,
+                             'ratio': elapsed / bound, 'echo_ok': ok,
+                             'bytes_per_apdu': 2 * size / max(1, apdus), 'mib_per_s': 2 * size / elapsed / 2**20})
+        finally:
+            gw.terminate()
+            gw.wait(10)
+    finally:
+        if card is not None:
+            card.terminate()
+            card.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
+    results['scws_throughput_' + ('sim' if fx is None else 'pcsc')] = {'bare_apdu_per_s': bare, 'runs': runs}
+    if runs:
+        r = sorted(runs, key=lambda x: x['ratio'])[len(runs) // 2]
+        rows.append((f'SCWS bridge, HTTP POST /echo {size // 1024} KiB each way, {link} (ms)', r['seconds'] * 1000,
+                     r['bound_seconds'] * 1000, r['ratio'],
+                     '%d APDUs (%.0f bytes/APDU), bound = APDUs / bare %.0f APDU/s; %.2f MiB/s; echo %s' % (
+                         r['apdus'], r['bytes_per_apdu'], bare, r['mib_per_s'],
+                         'intact' if all(x['echo_ok'] for x in runs) else 'CORRUPTED')))
+
+
 def table():
     w = max(len(r[0]) for r in rows)
     print(f'{"benchmark":<{w}}  {"gateway":>10}  {"baseline":>10}  {"ratio":>7}  note')
@@ -278,6 +373,8 @@ def main():
             cycles_pcsc(fx)
             log('soak')
             soak(fx)
+            log('SCWS bridge throughput (pcscd + vpcd)')
+            scws_throughput(fx)
     else:
         log('not root or no pcscd/vpcd: PC/SC benchmarks skipped')
     log('cycles (sim)')
@@ -288,6 +385,8 @@ def main():
     idle_memory()
     log('start to TERMINAL PROFILE')
     startup()
+    log('SCWS bridge throughput')
+    scws_throughput()
     table()
     if '--json' in sys.argv:
         with open(sys.argv[sys.argv.index('--json') + 1], 'w') as f:
