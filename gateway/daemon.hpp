@@ -205,7 +205,8 @@ private:
     void wait_signals();
     void start_traces();
     // BipSockets' delivery hook: Package#0 inspection, log, trace note; false = drop.
-    bool inspect_delivery_bytes(const std::string& application, const std::string& endpoint, cat::ByteView data);
+    bool inspect_delivery_bytes(const std::string& application, const std::string& endpoint,
+                                cat::ByteView data);
     void start_debug_socket();
     void start_card_link();
     void open_privileged_then_drop();

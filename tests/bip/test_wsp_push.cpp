@@ -14,7 +14,8 @@ namespace {
 // initiator 1, session 1, server id "DMSC-Server").
 cat::Bytes dm12() {
     cat::Bytes b(16, 0x00);
-    const cat::Bytes header = {0x03, 0x08, 0x00, 0x00, 0x00, 0x00, 0x01, 0x0B};  // ... session 1, id length 11
+    const cat::Bytes header = {0x03, 0x08, 0x00, 0x00,
+                               0x00, 0x00, 0x01, 0x0B};  // ... session 1, id length 11
     b.insert(b.end(), header.begin(), header.end());
     for (char c : std::string("DMSC-Server")) b.push_back(static_cast<std::uint8_t>(c));
     return b;

@@ -734,11 +734,10 @@ TEST_CASE("TSM delivery tcp://[::1]: IPv6 endpoint") {
     SimDaemon sd(sim::default_scenario_text(), config_with_app("tcp://[::1]:" + std::to_string(port)));
     TcpSink sink(sd.io(), tcp::endpoint(asio::ip::make_address("::1"), port));
     nlohmann::json seen;
-    sd.daemon->bip().set_delivery_hook(
-        [&](const std::string&, const std::string&, cat::ByteView) {
-            seen = channels(sd)["channels"][0];
-            return true;
-        });
+    sd.daemon->bip().set_delivery_hook([&](const std::string&, const std::string&, cat::ByteView) {
+        seen = channels(sd)["channels"][0];
+        return true;
+    });
     sd.daemon->start();
     REQUIRE(step_until(sd.io(), [&] { return sd.completed() && sink.closed; }));
     INFO(sd.report());
