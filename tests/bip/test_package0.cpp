@@ -86,9 +86,7 @@ TEST_CASE("DM 1.2 version 11 (the 1.2.1 text, libdmclient) and the ui-mode value
     // version 11 = 0b0000001011: byte 16 = 0000 0010, byte 17 = 11 uu i 000.
     for (unsigned ui = 0; ui < 4; ++ui) {
         std::string h = std::string(32, '0');
-        char hdr[16];
-        std::snprintf(hdr, sizeof hdr, "02%02X000000", 0xC0 | (ui << 4));
-        h += hdr;
+        h += "02" + cat::to_hex(cat::Bytes{static_cast<std::uint8_t>(0xC0 | (ui << 4))}) + "000000";
         h += "0001"
              "01"
              "58";
