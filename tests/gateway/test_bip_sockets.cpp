@@ -162,7 +162,11 @@ expect_result = "00"
 )toml";
     SimDaemon sd(s.str());
     sd.daemon->start();
-    REQUIRE(step_until(sd.io(), [&] { return !channels(sd)["listeners"].empty(); }));
+    // The listener is bound first; the channel reaches LISTEN when the engine hears of it.
+    REQUIRE(step_until(sd.io(), [&] {
+        const auto c = channels(sd);
+        return !c["listeners"].empty() && !c["channels"].empty() && c["channels"][0]["state"] == "listen";
+    }));
     const auto listening = channels(sd);
     CHECK(listening["listeners"][0]["local"] == "127.0.0.1:" + std::to_string(port));
     CHECK(listening["channels"][0]["state"] == "listen");
