@@ -33,25 +33,14 @@
 #include "gateway/package0_check.hpp"
 #include "gateway/sim/sim_link.hpp"
 #include "registry/events.hpp"
+#include "tests/gateway/sim_daemon.hpp"
 
 namespace {
 
 using namespace dmsc;
 using namespace dmsc::gateway;
+using namespace dmsc::gateway::test;
 using namespace std::chrono_literals;
-
-// Steps the loop until `done` holds (or a generous limit passes, then the check fails). The
-// simulated card posts every answer, so each step moves the conversation on; no sleeps.
-template <class Pred>
-bool step_until(boost::asio::io_context& io, Pred done, std::chrono::milliseconds limit = 3000ms) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        if (io.stopped()) io.restart();
-        io.run_for(2ms);
-    }
-    return true;
-}
 
 // MORE TIME, then a command the gateway has no handler for (DISPLAY TEXT: it has no display),
 // then POLL INTERVAL 20 s, then POLLING OFF.
@@ -86,59 +75,15 @@ command = "polling_off"
 expect_result = "00"
 )toml";
 
-Config sim_config() {
-    Config c = default_config();
-    c.card.link = LinkKind::Sim;
-    c.debug.socket = "";  // no socket in these tests
-    c.log.level = LogLevel::Error;
-    return c;
-}
-
-// A daemon whose link is a SimLink the test keeps a handle on.
-struct SimDaemon {
-    sim::SimLink* link = nullptr;
-    std::unique_ptr<Daemon> daemon;
-
-    explicit SimDaemon(std::string_view scenario_text, Config config = sim_config(), bool signals = false) {
-        DaemonOptions o;
-        o.handle_signals = signals;
-        const std::string text(scenario_text);
-        o.link_factory = [this, text](boost::asio::io_context& io,
-                                      const Config&) -> std::unique_ptr<CardLink> {
-            auto l = sim::make_sim_link(io, sim::parse_scenario(text, "daemon-test.toml"));
-            link = l.get();
-            return l;
-        };
-        daemon = std::make_unique<Daemon>(std::move(config), std::move(o));
-    }
-    boost::asio::io_context& io() { return daemon->io(); }
-    sim::Card& card() { return link->card(); }
-};
-
-std::string verdict_of(sim::Card& card) {
-    return card.verdict().describe();
-}
-
-// Captures log lines for the duration of a test.
-struct LogCapture {
-    std::vector<std::string> lines;
-    LogCapture() {
-        Logger::instance().set_sink([this](LogLevel, std::string_view line) { lines.emplace_back(line); });
-    }
-    ~LogCapture() { Logger::instance().set_sink({}); }
-    bool contains(std::string_view text) const {
-        for (const auto& l : lines) {
-            if (l.find(text) != std::string::npos) return true;
-        }
-        return false;
-    }
-};
+// This file's daemons: STATUS polling as configured (30 s: none within a test), scenarios named
+// daemon-test.toml.
+const SimOptions kOptions{.source = "daemon-test.toml"};
 
 }  // namespace
 
 TEST_CASE("Daemon: TERMINAL PROFILE first, MORE TIME '00', no handler '30', POLL INTERVAL and POLLING OFF") {
     LogCapture logs;
-    SimDaemon sd(kScenario);
+    SimDaemon sd(kScenario, sim_config(Polling::Configured), kOptions);
     std::vector<ApduRecord> records;
     sd.daemon->add_apdu_observer([&](const ApduRecord& r) { records.push_back(r); });
     int responses = 0;
@@ -155,7 +100,7 @@ TEST_CASE("Daemon: TERMINAL PROFILE first, MORE TIME '00', no handler '30', POLL
 
     sd.daemon->start();
     REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }));
-    INFO(verdict_of(sd.card()));
+    INFO(sd.card().verdict().describe());
     CHECK(sd.card().verdict().passed);
 
     // The profile sent is the one features.cpp describes, and it went first.
@@ -200,7 +145,8 @@ TEST_CASE("Daemon: card removed → card_gone, reinserted → TERMINAL PROFILE a
 on = "profile"
 command = "more_time"
 expect_result = "00"
-)toml");
+)toml",
+                 sim_config(Polling::Configured), kOptions);
     int ready = 0;
     std::vector<std::string> gone;
     sd.daemon->add_card_observer(
@@ -219,7 +165,7 @@ expect_result = "00"
 
     sd.link->insert_card();
     REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 2; }));
-    INFO(verdict_of(sd.card()));
+    INFO(sd.card().verdict().describe());
     CHECK(sd.card().verdict().passed);
     CHECK(ready == 2);
     CHECK(sd.daemon->stats().apdus_by_ins.at("TERMINAL PROFILE") == 2);
@@ -230,7 +176,8 @@ TEST_CASE("Daemon: an ENVELOPE queued through the hook reaches the card and is c
     SimDaemon sd(R"toml(
 [[step]]
 on = "event:user-activity"
-)toml");
+)toml",
+                 sim_config(Polling::Configured), kOptions);
     std::optional<cat::EnvelopeId> done;
     sd.daemon->add_session_observer([&](const cat::SessionEvent& e) {
         if (const auto* d = std::get_if<cat::EnvelopeDone>(&e)) done = d->id;
@@ -241,7 +188,7 @@ on = "event:user-activity"
     REQUIRE(id.has_value());
     REQUIRE(step_until(sd.io(), [&] { return done.has_value(); }));
     CHECK(*done == *id);
-    INFO(verdict_of(sd.card()));
+    INFO(sd.card().verdict().describe());
     CHECK(sd.card().verdict().passed);
     const Stats& st = sd.daemon->stats();
     REQUIRE(st.envelopes_queued.size() == 1);
@@ -255,7 +202,8 @@ TEST_CASE("Daemon: a handler registered through the hook replaces the gateway's 
 on = "profile"
 command = "more_time"
 expect_result = "20"
-)toml");
+)toml",
+                 sim_config(Polling::Configured), kOptions);
     int calls = 0;
     sd.daemon->set_handler(
         cat::CommandType::MoreTime, [&](const cat::ProactiveCommand& cmd) -> cat::HandlerReply {
@@ -264,7 +212,7 @@ expect_result = "20"
         });
     sd.daemon->start();
     REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }));
-    INFO(verdict_of(sd.card()));
+    INFO(sd.card().verdict().describe());
     CHECK(sd.card().verdict().passed);
     CHECK(calls == 1);
 }
@@ -325,7 +273,7 @@ TEST_CASE("Daemon: class auto — a card refusing class '80' gets TERMINAL PROFI
         link = l.get();
         return l;
     };
-    Daemon d(sim_config(), std::move(o));
+    Daemon d(sim_config(Polling::Configured), std::move(o));
     d.start();
     REQUIRE(step_until(d.io(), [&] { return link->sent.size() >= 2; }));
     d.io().poll();
@@ -351,7 +299,7 @@ TEST_CASE("Daemon: a failed exchange resets the card; repeated failures stop the
         return l;
     };
     LogCapture logs;
-    Daemon d(sim_config(), std::move(o));
+    Daemon d(sim_config(Polling::Configured), std::move(o));
     d.start();
     REQUIRE(step_until(d.io(), [&] { return d.card_state() == CardState::Absent && link->resets > 0; }));
     CHECK(link->resets == 3);
@@ -395,7 +343,7 @@ level = "warn"
 on = "profile"
 command = "more_time"
 )toml",
-                 *loaded.config, /*signals=*/true);
+                 *loaded.config, {.source = "daemon-test.toml", .handle_signals = true});
     sd.daemon->start();
     REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }));
     const Config before = sd.daemon->config();
@@ -435,7 +383,7 @@ level = "warn"
 }
 
 TEST_CASE("Daemon: the registry registers the configured application after TERMINAL PROFILE") {
-    Config config = sim_config();
+    Config config = sim_config(Polling::Configured);
     ApplicationConfig app;
     app.name = "DM Client";
     app.port = 1100;
@@ -458,12 +406,12 @@ expect_application = { type = 0x07, port = 1100 }
 command = "more_time"
 expect_result = "00"
 )toml",
-                 config);
+                 config, kOptions);
     std::vector<ApduRecord> records;
     sd.daemon->add_apdu_observer([&](const ApduRecord& r) { records.push_back(r); });
     sd.daemon->start();
     REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }));
-    INFO(verdict_of(sd.card()));
+    INFO(sd.card().verdict().describe());
     CHECK(sd.card().verdict().passed);
 
     REQUIRE(sd.card().applications().size() == 1);
@@ -504,10 +452,11 @@ expect_result = "00"
 
 [[step]]
 on = "event:user-activity"
-)toml");
+)toml",
+                 sim_config(Polling::Configured), kOptions);
     sd.daemon->start();
     const bool registered = step_until(sd.io(), [&] { return sd.daemon->event_list().size() == 1; });
-    INFO(verdict_of(sd.card()));
+    INFO(sd.card().verdict().describe());
     REQUIRE(registered);
     auto& reg = sd.daemon->registry();
     auto language = registry::parse_platform_event("language", {{"language", "en"}});
@@ -518,45 +467,14 @@ on = "event:user-activity"
     CHECK(reg.inject(activity.value()));
     sd.daemon->request_status();  // pumps: the ENVELOPE goes out
     REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }));
-    INFO(verdict_of(sd.card()));
+    INFO(sd.card().verdict().describe());
     CHECK(sd.card().verdict().passed);
 }
 
 namespace {
 
-// The DM Client side of Terminal Server Mode: one TCP listener on 127.0.0.1 (ephemeral port)
-// that keeps every byte of the first connection until the gateway closes it.
-struct TcpSink {
-    boost::asio::ip::tcp::acceptor acceptor;
-    std::optional<boost::asio::ip::tcp::socket> peer;
-    std::array<std::uint8_t, 512> buffer{};
-    cat::Bytes received;
-    bool closed = false;
-
-    TcpSink(boost::asio::io_context& io, std::uint16_t port)
-        : acceptor(io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port)) {
-        acceptor.async_accept([this](const boost::system::error_code& ec, boost::asio::ip::tcp::socket s) {
-            if (ec) return;
-            peer.emplace(std::move(s));
-            read();
-        });
-    }
-    std::uint16_t port() const { return acceptor.local_endpoint().port(); }
-    void read() {
-        peer->async_read_some(boost::asio::buffer(buffer),
-                              [this](const boost::system::error_code& ec, std::size_t n) {
-                                  received.insert(received.end(), buffer.begin(), buffer.begin() + n);
-                                  if (ec) {
-                                      closed = true;
-                                      return;
-                                  }
-                                  read();
-                              });
-    }
-};
-
 Config config_with_dm_client(std::uint16_t deliver_port) {
-    Config config = sim_config();
+    Config config = sim_config(Polling::Configured);
     ApplicationConfig app;
     app.name = "DM Client";
     app.port = 1100;
@@ -568,23 +486,15 @@ Config config_with_dm_client(std::uint16_t deliver_port) {
 
 }  // namespace
 
-// A free loopback port (bound and released at once).
-std::uint16_t free_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor a(
-        io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
-}
-
 TEST_CASE(
     "Daemon: default scenario — Package#0 reaches the DM Client over a Terminal Server Mode TCP channel") {
     const std::uint16_t port = free_port();
-    SimDaemon sd(sim::default_scenario_text(), config_with_dm_client(port));
-    TcpSink sink(sd.io(), port);
+    SimDaemon sd(sim::default_scenario_text(), config_with_dm_client(port), kOptions);
+    TcpDmClient sink(sd.io(), port);
     sd.daemon->start();
     REQUIRE(step_until(
         sd.io(), [&] { return sd.card().verdict().runs_completed == 1 && sink.closed; }, 5000ms));
-    INFO(verdict_of(sd.card()));
+    INFO(sd.card().verdict().describe());
     CHECK(sd.card().verdict().passed);
     sim::Dm12Package0 package;  // what default.toml sends: server DMSC-Server, session 1
     CHECK(cat::to_hex(sink.received) == cat::to_hex(sim::encode(package)));
@@ -612,11 +522,11 @@ port = "registered"
 buffer_size = 1400
 expect_result = "3A"
 )toml",
-                 config_with_dm_client(port));
+                 config_with_dm_client(port), kOptions);
     sd.daemon->start();
     REQUIRE(step_until(
         sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }, 5000ms));
-    INFO(verdict_of(sd.card()));
+    INFO(sd.card().verdict().describe());
     CHECK(sd.card().verdict().passed);
     bool cause07 = false;
     for (const auto& [k, v] : sd.daemon->stats().delivery_failures)
@@ -661,7 +571,7 @@ TEST_CASE("DM_SC flow: daemon + simulated card (dm-demo.toml) + demo DM Client, 
     config.dm_servers.push_back({"DMSC-Server", "demo notification secret", "", "", false});
     config.log.categories[LogCategory::Bip] = LogLevel::Info;  // the Package#0 inspection line
     LogCapture logs;
-    SimDaemon sd(text, config);
+    SimDaemon sd(text, config, kOptions);
     std::atomic<bool> done{false};
     demo::SessionResult result;
     std::vector<std::string> transcript;
@@ -676,7 +586,7 @@ TEST_CASE("DM_SC flow: daemon + simulated card (dm-demo.toml) + demo DM Client, 
     ::close(fd);
     REQUIRE(finished);
     INFO(result.error);
-    INFO(verdict_of(sd.card()));
+    INFO(sd.card().verdict().describe());
     CHECK(result.ok);
     CHECK(result.tls_up);
     CHECK(result.ended);

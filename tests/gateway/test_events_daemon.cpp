@@ -21,31 +21,18 @@
 #include "gateway/daemon.hpp"
 #include "gateway/sim/sim_link.hpp"
 #include "registry/events.hpp"
+#include "tests/gateway/sim_daemon.hpp"
 
 namespace {
 
 using namespace dmsc;
 using namespace dmsc::gateway;
+using namespace dmsc::gateway::test;
 using namespace std::chrono_literals;
 
-template <class Pred>
-bool step_until(boost::asio::io_context& io, Pred done, std::chrono::milliseconds limit = 4000ms) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        if (io.stopped()) io.restart();
-        io.run_for(2ms);
-    }
-    return true;
-}
-
-Config sim_config() {
-    Config c = default_config();
-    c.card.link = LinkKind::Sim;
-    c.debug.socket = "";
-    c.log.level = LogLevel::Error;
-    return c;
-}
+// This file's daemons: STATUS polling as configured (30 s: none within a test), every APDU
+// recorded, scenarios named events-test.toml.
+const SimOptions kOptions{.source = "events-test.toml", .record_apdus = true};
 
 Config with_dm_client(Config c, std::uint16_t deliver_port) {
     ApplicationConfig app;
@@ -57,33 +44,6 @@ Config with_dm_client(Config c, std::uint16_t deliver_port) {
     return c;
 }
 
-struct SimDaemon {
-    sim::SimLink* link = nullptr;
-    std::unique_ptr<Daemon> daemon;
-    std::vector<ApduRecord> records;
-
-    explicit SimDaemon(std::string_view scenario_text, Config config = sim_config()) {
-        DaemonOptions o;
-        o.handle_signals = false;
-        const std::string text(scenario_text);
-        o.link_factory = [this, text](boost::asio::io_context& io,
-                                      const Config&) -> std::unique_ptr<CardLink> {
-            auto l = sim::make_sim_link(io, sim::parse_scenario(text, "events-test.toml"));
-            link = l.get();
-            return l;
-        };
-        daemon = std::make_unique<Daemon>(std::move(config), std::move(o));
-        daemon->add_apdu_observer([this](const ApduRecord& r) { records.push_back(r); });
-    }
-    boost::asio::io_context& io() { return daemon->io(); }
-    sim::Card& card() { return link->card(); }
-    std::size_t count_ins(std::uint8_t ins) const {
-        std::size_t n = 0;
-        for (const auto& r : records) n += r.command.size() > 1 && r.command[1] == ins ? 1 : 0;
-        return n;
-    }
-};
-
 bool is_ins(const ApduRecord& r, std::uint8_t ins) {
     return r.command.size() > 1 && r.command[1] == ins;
 }
@@ -93,47 +53,6 @@ bool is_response_to(const ApduRecord& r, std::uint8_t type) {
 }
 bool is_terminal_applications(const ApduRecord& r) {
     return is_ins(r, 0xC2) && r.command.size() > 5 && r.command[5] == 0xDC;
-}
-
-// The DM Client of Terminal Server Mode: accepts one connection, keeps what it reads, can
-// answer, and records when the gateway closes it.
-struct DmClient {
-    boost::asio::ip::tcp::acceptor acceptor;
-    std::optional<boost::asio::ip::tcp::socket> peer;
-    std::array<std::uint8_t, 512> buffer{};
-    cat::Bytes received;
-    bool connected = false;
-    bool closed = false;
-
-    DmClient(boost::asio::io_context& io, std::uint16_t port)
-        : acceptor(io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port)) {
-        acceptor.async_accept([this](const boost::system::error_code& ec, boost::asio::ip::tcp::socket s) {
-            if (ec) return;
-            peer.emplace(std::move(s));
-            connected = true;
-            read();
-        });
-    }
-    void read() {
-        peer->async_read_some(boost::asio::buffer(buffer),
-                              [this](const boost::system::error_code& ec, std::size_t n) {
-                                  received.insert(received.end(), buffer.begin(), buffer.begin() + n);
-                                  if (ec) {
-                                      closed = true;
-                                      return;
-                                  }
-                                  read();
-                              });
-    }
-    void write(const std::string& text) { boost::asio::write(*peer, boost::asio::buffer(text)); }
-};
-
-// A free loopback port (bound and released at once).
-std::uint16_t free_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor a(
-        io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
 }
 
 std::uint64_t sent_count(const Daemon& d, std::uint8_t code) {
@@ -155,7 +74,7 @@ command = "refresh"
 mode = "naa-init"
 expect_result = "00"
 )toml",
-                 with_dm_client(sim_config(), 1100));
+                 with_dm_client(sim_config(Polling::Configured), 1100), kOptions);
     sd.daemon->start();
     // The card starts its scenario over at each TERMINAL PROFILE, so each run is: profile,
     // registration, REFRESH, its TERMINAL RESPONSE; three profiles = two re-initialisations.
@@ -204,7 +123,7 @@ on = "terminal-applications"
 command = "refresh"
 mode = "uicc-reset"
 )toml",
-                 with_dm_client(sim_config(), 1100));
+                 with_dm_client(sim_config(Polling::Configured), 1100), kOptions);
     sd.daemon->start();
     REQUIRE(
         step_until(sd.io(), [&] { return sd.daemon->stats().cards_ready >= 2 && sd.count_ins(0x10) >= 2; }));
@@ -218,7 +137,7 @@ mode = "uicc-reset"
 }
 
 TEST_CASE("Events: PROVIDE LOCAL INFORMATION answers from [platform], then from an injected location") {
-    Config config = sim_config();
+    Config config = sim_config(Polling::Configured);
     config.platform.imei = "490154203237518";
     config.platform.imeisv = "4901542032375181";
     config.platform.language = "de";
@@ -294,7 +213,7 @@ info = "location"
 expect_result = "00"
 expect_objects = ["13 07 62 F2 10 00 2A 00 07"]
 )toml",
-                 config);
+                 config, kOptions);
     sd.daemon->start();
     REQUIRE(step_until(sd.io(), [&] { return sd.daemon->event_list().size() == 1; }));
     auto event = registry::parse_platform_event(
@@ -352,7 +271,8 @@ command = "provide_local_info"
 info = "language"
 expect_result = "20"
 expect_additional = "00"
-)toml");
+)toml",
+                 sim_config(Polling::Configured), kOptions);
     sd.daemon->start();
     REQUIRE(step_until(sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }));
     INFO(sd.card().verdict().describe());
@@ -360,7 +280,7 @@ expect_additional = "00"
 }
 
 TEST_CASE("Events: a Timer expiration answered '93 00' is retried until the card takes it") {
-    Config config = sim_config();
+    Config config = sim_config(Polling::Configured);
     config.card.busy_backoff_initial_ms = 5;
     config.card.busy_backoff_max_ms = 20;
     SimDaemon sd(R"toml(
@@ -379,7 +299,7 @@ expect_result = "00"
 name = "the expiry arrives"
 on = "timer:3"
 )toml",
-                 config);
+                 config, kOptions);
     sd.daemon->start();
     REQUIRE(step_until(
         sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }, 6000ms));
@@ -433,8 +353,8 @@ expect_result = "00"
 name = "the DM Client answers"
 on = "event:data-available"
 )toml",
-                 with_dm_client(sim_config(), port));
-    DmClient client(sd.io(), port);
+                 with_dm_client(sim_config(Polling::Configured), port), kOptions);
+    TcpDmClient client(sd.io(), port);
     sd.daemon->start();
     REQUIRE(step_until(sd.io(), [&] { return client.received.size() == 5; }));
     CHECK(cat::to_hex(client.received) == "48656C6C6F");
@@ -462,7 +382,7 @@ on = "event:data-available"
     // channel goes to a DM Client that listens again).
     const std::size_t profiles = sd.count_ins(0x10);
     client.acceptor.close();
-    DmClient again(sd.io(), port);
+    TcpDmClient again(sd.io(), port);
     sd.link->insert_card();
     REQUIRE(step_until(sd.io(), [&] { return again.received.size() == 5; }));
     CHECK(sd.count_ins(0x10) == profiles + 1);
@@ -475,7 +395,8 @@ TEST_CASE("Events: SMS-PP data download — the ENVELOPE reaches the card and it
     SimDaemon sd(R"toml(
 [[step]]
 on = "envelope"
-)toml");
+)toml",
+                 sim_config(Polling::Configured), kOptions);
     CHECK_FALSE(sd.daemon->sms_pp_download({}, cat::Bytes{0x04}));  // no card yet
     sd.daemon->start();
     REQUIRE(step_until(sd.io(), [&] { return sd.daemon->card_state() == CardState::Powered; }));

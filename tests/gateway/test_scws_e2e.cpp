@@ -28,22 +28,17 @@
 #include "gateway/daemon.hpp"
 #include "gateway/sim/scws.hpp"
 #include "gateway/sim/sim_link.hpp"
+#include "tests/gateway/sim_daemon.hpp"
 
 namespace {
 
 using namespace dmsc;
 using namespace dmsc::gateway;
+using namespace dmsc::gateway::test;
 using namespace std::chrono_literals;
 
 const char* kKeyHex = "00112233445566778899AABBCCDDEEFF";
 const char* kIdentity = "e2e-client";
-
-std::uint16_t free_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor a(
-        io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
-}
 
 std::string scenario(std::uint16_t http, std::uint16_t https, int http_channels, int https_channels) {
     return R"toml(
@@ -73,44 +68,16 @@ expect_result = "00"
 )toml";
 }
 
-struct ScwsDaemon {
-    sim::SimLink* link = nullptr;
-    std::unique_ptr<Daemon> daemon;
+// This file's daemons: STATUS polling as configured (30 s: none within a test), scenarios named
+// scws-e2e.toml.
+const SimOptions kOptions{.source = "scws-e2e.toml"};
 
-    explicit ScwsDaemon(const std::string& text) {
-        Config c = default_config();
-        c.card.link = LinkKind::Sim;
-        c.debug.socket = "";
-        c.log.level = LogLevel::Error;
-        DaemonOptions o;
-        o.handle_signals = false;
-        o.link_factory = [this, text](boost::asio::io_context& io,
-                                      const Config&) -> std::unique_ptr<CardLink> {
-            auto l = sim::make_sim_link(io, sim::parse_scenario(text, "scws-e2e.toml"));
-            link = l.get();
-            return l;
-        };
-        daemon = std::make_unique<Daemon>(std::move(c), std::move(o));
-        daemon->start();
-    }
-    boost::asio::io_context& io() { return daemon->io(); }
-    sim::Card& card() { return link->card(); }
-
-    // Steps the daemon's loop (this thread only) until `done`, or fails after a generous limit.
-    template <class Pred>
-    bool step_until(Pred done, std::chrono::milliseconds limit = 60s) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        while (!done()) {
-            if (std::chrono::steady_clock::now() > deadline) return false;
-            if (io().stopped()) io().restart();
-            io().run_for(2ms);
-        }
-        return true;
-    }
-    bool listening() {
-        return step_until([&] { return card().verdict().runs_completed == 1; }, 10s);
-    }
-};
+// Starts the daemon and steps it until the card's SCWS listens.
+bool start_listening(SimDaemon& sd) {
+    sd.daemon->start();
+    return step_until(
+        sd.io(), [&] { return sd.card().verdict().runs_completed == 1; }, 10s);
+}
 
 std::string pattern(std::size_t n, unsigned seed) {
     std::string s(n, '\0');
@@ -214,8 +181,8 @@ std::string body_of(const std::string& response) {
 TEST_CASE("SCWS e2e: HTTPS (PSK-TLS) through 127.0.0.1 reaches the card's SCWS; the answer is byte-exact") {
     const auto http = free_port();
     const auto https = free_port();
-    ScwsDaemon sd(scenario(http, https, 1, 2));
-    REQUIRE(sd.listening());
+    SimDaemon sd(scenario(http, https, 1, 2), sim_config(Polling::Configured), kOptions);
+    REQUIRE(start_listening(sd));
     // A route whose answer the test knows byte for byte.
     std::string seen_body;
     sd.card().scws()->route("POST", "/OMA/DM", [&](const sim::HttpRequest& rq) {
@@ -236,7 +203,8 @@ TEST_CASE("SCWS e2e: HTTPS (PSK-TLS) through 127.0.0.1 reaches the card's SCWS; 
         }
         done = true;
     });
-    const bool finished = sd.step_until([&] { return done.load(); });
+    const bool finished = step_until(
+        sd.io(), [&] { return done.load(); }, 60s);
     t.join();
     REQUIRE(finished);
     INFO(sd.card().verdict().describe());
@@ -254,8 +222,8 @@ TEST_CASE("SCWS e2e: HTTPS (PSK-TLS) through 127.0.0.1 reaches the card's SCWS; 
 TEST_CASE("SCWS e2e: 1 MiB POST /echo over HTTPS and over HTTP crosses both ways unchanged") {
     const auto http = free_port();
     const auto https = free_port();
-    ScwsDaemon sd(scenario(http, https, 1, 1));
-    REQUIRE(sd.listening());
+    SimDaemon sd(scenario(http, https, 1, 1), sim_config(Polling::Configured), kOptions);
+    REQUIRE(start_listening(sd));
     for (const bool tls : {true, false}) {
         CAPTURE(tls);
         const std::string body = pattern(1 << 20, tls ? 5 : 6);
@@ -266,7 +234,8 @@ TEST_CASE("SCWS e2e: 1 MiB POST /echo over HTTPS and over HTTP crosses both ways
             if (c.ok() && c.write_all(post("/echo", body))) response = c.read_response();
             done = true;
         });
-        const bool finished = sd.step_until([&] { return done.load(); }, 300s);
+        const bool finished = step_until(
+            sd.io(), [&] { return done.load(); }, 300s);
         t.join();
         REQUIRE(finished);
         INFO(sd.card().verdict().describe());
@@ -282,8 +251,8 @@ TEST_CASE("SCWS e2e: 1 MiB POST /echo over HTTPS and over HTTP crosses both ways
 TEST_CASE("SCWS e2e: 7 channels, 7 clients connected at once (3 HTTP + 4 HTTPS), each answered") {
     const auto http = free_port();
     const auto https = free_port();
-    ScwsDaemon sd(scenario(http, https, 3, 4));
-    REQUIRE(sd.listening());
+    SimDaemon sd(scenario(http, https, 3, 4), sim_config(Polling::Configured), kOptions);
+    REQUIRE(start_listening(sd));
     constexpr int kClients = 7;
     std::mutex m;
     std::condition_variable cv;
@@ -308,7 +277,8 @@ TEST_CASE("SCWS e2e: 7 channels, 7 clients connected at once (3 HTTP + 4 HTTPS),
         });
     }
     std::size_t most_established = 0;
-    const bool all = sd.step_until(
+    const bool all = step_until(
+        sd.io(),
         [&] {
             std::size_t established = 0;
             for (const auto& c : sd.daemon->bip().engine().snapshot())
