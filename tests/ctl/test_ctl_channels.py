@@ -8,38 +8,14 @@ Usage: test_ctl_channels.py DMSC_GATEWAYD DMSC_CTL"""
 import json
 import os
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
-import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ctl_helper import SimGateway, check, finish, free_port, wait_for  # noqa: E402
 
 gatewayd, ctl = sys.argv[1], sys.argv[2]
-failures = []
-
-
-def check(cond, what):
-    print(('ok   ' if cond else 'FAIL ') + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = predicate()
-        if v:
-            return v
-        time.sleep(0.05)
-    return predicate()
-
 
 dm_port, server_port = free_port(), free_port()
 dm = socket.socket()
@@ -76,37 +52,21 @@ buffer_size = 1000
 expect_result = "00"
 '''
 
-with tempfile.TemporaryDirectory(prefix='dmsc-ctl-ch-') as tmp:
-    sock = os.path.join(tmp, 'ctl.sock')
-    scenario = os.path.join(tmp, 'scenario.toml')
-    with open(scenario, 'w') as f:
-        f.write(SCENARIO)
-    conf = os.path.join(tmp, 'gateway.toml')
-    with open(conf, 'w') as f:
-        f.write(f'''[card]
-link = "sim"
-scenario = "{scenario}"
-poll_interval_ms = 0
-
+APPLICATION = f'''
 [[application]]
 name = "DM Client"
 port = 1100
 deliver = "tcp://127.0.0.1:{dm_port}"
 launch = "/usr/bin/dm-client --notify"
+'''
 
-[debug]
-socket = "{sock}"
-''')
-    log = open(os.path.join(tmp, 'gatewayd.log'), 'w+')
-    daemon = subprocess.Popen([gatewayd, '-c', conf], stdout=log, stderr=subprocess.STDOUT)
-    client = None
+client = None
+with SimGateway(gatewayd, ctl, SCENARIO, card='poll_interval_ms = 0', extra=APPLICATION,
+                prefix='dmsc-ctl-ch-') as gw:
+    def channels():
+        return gw.ctl_json('channels')
+
     try:
-        def channels():
-            if not os.path.exists(sock):
-                return None
-            p = subprocess.run([ctl, '-s', sock, '--json', 'channels'], capture_output=True, text=True, timeout=20)
-            return json.loads(p.stdout) if p.returncode == 0 else None
-
         reply = wait_for(lambda: (lambda c: c if c and len(c['channels']) == 2 else None)(channels()))
         if check(reply is not None, f'two channels open (last reply {channels()})'):
             client = socket.create_connection(('127.0.0.1', server_port))
@@ -131,13 +91,13 @@ socket = "{sock}"
                                           'refused': 0}], f'listeners: {reply["listeners"]}')
 
         # The readable form names the same fields.
-        p = subprocess.run([ctl, '-s', sock, 'channels'], capture_output=True, text=True, timeout=20)
+        p = gw.ctl_run('channels')
         check(p.returncode == 0, f'dmsc-ctl channels exit {p.returncode}: {p.stderr}')
         for word in ('LOCAL', 'PEER', 'Terminal Server Mode', 'UICC server mode', f'127.0.0.1:{server_port}',
                      f'127.0.0.1:{dm_port}', 'listeners'):
             check(word.lower() in p.stdout.lower(), f'readable channels shows {word!r}')
 
-        p = subprocess.run([ctl, '-s', sock, '--json', 'apps'], capture_output=True, text=True, timeout=20)
+        p = gw.ctl_run('--json', 'apps')
         if check(p.returncode == 0, f'dmsc-ctl --json apps exit {p.returncode}: {p.stderr}'):
             apps = json.loads(p.stdout)
             check(apps['apps'] == [{'name': 'DM Client', 'type': '07', 'port': 1100, 'coding': 'gsm7',
@@ -145,18 +105,12 @@ socket = "{sock}"
                                     'launch': '/usr/bin/dm-client --notify', 'registered': True}],
                   f'apps: {apps["apps"]}')
             check(apps['registration']['state'] == 'accepted', f'registration: {apps["registration"]}')
-        p = subprocess.run([ctl, '-s', sock, 'apps'], capture_output=True, text=True, timeout=20)
+        p = gw.ctl_run('apps')
         check(p.returncode == 0 and 'DM Client' in p.stdout and 'accepted' in p.stdout
               and f'tcp://127.0.0.1:{dm_port}' in p.stdout, f'readable apps:\n{p.stdout}')
     finally:
         if client:
             client.close()
-        daemon.terminate()
-        daemon.wait(10)
-        dm.close()
-        if failures:
-            log.seek(0)
-            print('--- dmsc-gatewayd ---\n' + log.read()[-4000:])
+dm.close()
 
-print('PASSED' if not failures else f'FAILED: {len(failures)}')
-sys.exit(1 if failures else 0)
+sys.exit(finish())

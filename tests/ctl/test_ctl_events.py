@@ -7,21 +7,13 @@ key, and an SMS-PP data download whose answer dmsc-ctl waits for.
 Usage: test_ctl_events.py DMSC_GATEWAYD DMSC_CTL"""
 import json
 import os
-import subprocess
 import sys
-import tempfile
-import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ctl_helper import SimGateway, check, finish, wait_for  # noqa: E402
 
 gatewayd, ctl = sys.argv[1], sys.argv[2]
-failures = []
-
-
-def check(cond, what):
-    print(('ok   ' if cond else 'FAIL ') + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
-
 
 SCENARIO = '''
 [scenario]
@@ -57,121 +49,83 @@ on = "envelope"
 '''
 
 
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
-
-
-with tempfile.TemporaryDirectory(prefix='dmsc-ctl-events-') as tmp:
-    sock = os.path.join(tmp, 'ctl.sock')
-    scenario = os.path.join(tmp, 'scenario.toml')
-    with open(scenario, 'w') as f:
-        f.write(SCENARIO)
-    conf = os.path.join(tmp, 'gateway.toml')
-    with open(conf, 'w') as f:
-        f.write(f'''[card]
-link = "sim"
-scenario = "{scenario}"
-[debug]
-socket = "{sock}"
-''')
-
-    def ctl_run(*args):
-        return subprocess.run([ctl, '-s', sock, *args], capture_output=True, text=True, timeout=20)
-
-    def ctl_json(*args):
-        p = ctl_run('--json', *args)
-        return json.loads(p.stdout.splitlines()[-1]) if p.returncode == 0 and p.stdout else None
+with SimGateway(gatewayd, ctl, SCENARIO, prefix='dmsc-ctl-events-') as gw:
+    ctl_run, ctl_json = gw.ctl_run, gw.ctl_json
 
     def event_entry(code):
         e = ctl_json('events') or {}
         return next((x for x in e.get('events', []) if x['code'] == code), {})
 
-    log = open(os.path.join(tmp, 'gatewayd.log'), 'w+')
-    daemon = subprocess.Popen([gatewayd, '-c', conf], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        # The scenario's first three steps ran: list registered, timer started, poll interval.
-        ready = wait_for(lambda: (ctl_json('timers') or {}).get('polling', {}).get('interval_ms') == 30000)
-        check(bool(ready), 'the card set its poll interval (30 s)')
+    # The scenario's first three steps ran: list registered, timer started, poll interval.
+    ready = wait_for(lambda: (ctl_json('timers') or {}).get('polling', {}).get('interval_ms') == 30000)
+    check(bool(ready), 'the card set its poll interval (30 s)')
 
-        events = ctl_json('events') or {}
-        check(events.get('registered') == ['03', '04', '09'], f'events --json registered: {events.get("registered")}')
-        names = {e['code']: e for e in events.get('events', [])}
-        check(names.get('03', {}).get('registered') is True and names.get('0A', {}).get('registered') is False,
-              'events: per-event registered flags')
-        check(names.get('03', {}).get('name', '').lower().startswith('location'), f'events: names ({names.get("03")})')
-        p = ctl_run('events')
-        check(p.returncode == 0 and 'REGISTERED' in p.stdout and 'FILTERED' in p.stdout and
-              'registered:         03, 04, 09' in p.stdout, f'events readable:\n{p.stdout}{p.stderr}')
+    events = ctl_json('events') or {}
+    check(events.get('registered') == ['03', '04', '09'], f'events --json registered: {events.get("registered")}')
+    names = {e['code']: e for e in events.get('events', [])}
+    check(names.get('03', {}).get('registered') is True and names.get('0A', {}).get('registered') is False,
+          'events: per-event registered flags')
+    check(names.get('03', {}).get('name', '').lower().startswith('location'), f'events: names ({names.get("03")})')
+    p = ctl_run('events')
+    check(p.returncode == 0 and 'REGISTERED' in p.stdout and 'FILTERED' in p.stdout and
+          'registered:         03, 04, 09' in p.stdout, f'events readable:\n{p.stdout}{p.stderr}')
 
-        timers = ctl_json('timers') or {}
-        t2 = next((t for t in timers.get('timers', []) if t['id'] == 2), {})
-        check(t2.get('running') is True and t2.get('started_with') == '0:10:00', f'timers: timer 2 ({t2})')
-        check(t2.get('remaining', '9') <= '0:10:00', f'timers: remaining {t2.get("remaining")}')
-        check(sum(1 for t in timers.get('timers', []) if t.get('running')) == 1, 'timers: only timer 2 runs')
-        polling = timers.get('polling', {})
-        nxt = polling.get('next_status_in_ms')
-        check(polling.get('enabled') is True and nxt is not None and 0 <= nxt <= 30000, f'timers: polling {polling}')
-        p = ctl_run('timers')
-        check(p.returncode == 0 and '0:10:00' in p.stdout and 'polling' in p.stdout, f'timers readable:\n{p.stdout}')
+    timers = ctl_json('timers') or {}
+    t2 = next((t for t in timers.get('timers', []) if t['id'] == 2), {})
+    check(t2.get('running') is True and t2.get('started_with') == '0:10:00', f'timers: timer 2 ({t2})')
+    check(t2.get('remaining', '9') <= '0:10:00', f'timers: remaining {t2.get("remaining")}')
+    check(sum(1 for t in timers.get('timers', []) if t.get('running')) == 1, 'timers: only timer 2 runs')
+    polling = timers.get('polling', {})
+    nxt = polling.get('next_status_in_ms')
+    check(polling.get('enabled') is True and nxt is not None and 0 <= nxt <= 30000, f'timers: polling {polling}')
+    p = ctl_run('timers')
+    check(p.returncode == 0 and '0:10:00' in p.stdout and 'polling' in p.stdout, f'timers readable:\n{p.stdout}')
 
-        # The filter seen from outside: language is not in the card's list.
-        p = ctl_run('--json', 'event', 'language', 'language=en')
-        r = json.loads(p.stdout) if p.returncode == 0 else {}
-        check(r.get('result') == 'filtered' and r.get('queued') is False, f'event language: {p.stdout}{p.stderr}')
-        check(event_entry('07').get('filtered') == 1 and event_entry('07').get('sent') == 0,
-              f'events: language counted as filtered ({event_entry("07")})')
+    # The filter seen from outside: language is not in the card's list.
+    p = ctl_run('--json', 'event', 'language', 'language=en')
+    r = json.loads(p.stdout) if p.returncode == 0 else {}
+    check(r.get('result') == 'filtered' and r.get('queued') is False, f'event language: {p.stdout}{p.stderr}')
+    check(event_entry('07').get('filtered') == 1 and event_entry('07').get('sent') == 0,
+          f'events: language counted as filtered ({event_entry("07")})')
 
-        p = ctl_run('event', 'location-status', 'state=normal', 'mcc=262', 'mnc=01', 'lac=42', 'cell_id=7')
-        check(p.returncode == 0 and 'queued' in p.stdout, f'event location-status: {p.stdout}{p.stderr}')
-        check(bool(wait_for(lambda: event_entry('03').get('sent') == 1)), 'events: location status sent once')
+    p = ctl_run('event', 'location-status', 'state=normal', 'mcc=262', 'mnc=01', 'lac=42', 'cell_id=7')
+    check(p.returncode == 0 and 'queued' in p.stdout, f'event location-status: {p.stdout}{p.stderr}')
+    check(bool(wait_for(lambda: event_entry('03').get('sent') == 1)), 'events: location status sent once')
 
-        # User activity is reported once, then leaves the list (TS 102 223 7.5.5).
-        r1 = ctl_json('event', 'user-activity') or {}
-        r2 = ctl_json('event', 'user-activity') or {}
-        check(r1.get('result') == 'queued' and r2.get('result') == 'filtered', f'user activity once: {r1} {r2}')
-        check((ctl_json('events') or {}).get('registered') == ['03', '09'], 'user activity left the list')
+    # User activity is reported once, then leaves the list (TS 102 223 7.5.5).
+    r1 = ctl_json('event', 'user-activity') or {}
+    r2 = ctl_json('event', 'user-activity') or {}
+    check(r1.get('result') == 'queued' and r2.get('result') == 'filtered', f'user activity once: {r1} {r2}')
+    check((ctl_json('events') or {}).get('registered') == ['03', '09'], 'user activity left the list')
 
-        # Errors name the event and the key; exit 1.
-        p = ctl_run('event', 'location-status', 'state=normal', 'mcc=1a1', 'mnc=01', 'lac=1', 'cell_id=1')
-        check(p.returncode == 1 and 'mcc' in p.stderr and '1a1' in p.stderr, f'bad mcc: {p.returncode} {p.stderr}')
-        p = ctl_run('event', 'nosuch-event')
-        check(p.returncode == 1 and 'location-status' in p.stderr, f'unknown event lists the names: {p.stderr}')
-        p = ctl_run('event', 'language', 'language=en', 'lang=en')
-        check(p.returncode == 1 and '"lang"' in p.stderr, f'unknown key: {p.stderr}')
+    # Errors name the event and the key; exit 1.
+    p = ctl_run('event', 'location-status', 'state=normal', 'mcc=1a1', 'mnc=01', 'lac=1', 'cell_id=1')
+    check(p.returncode == 1 and 'mcc' in p.stderr and '1a1' in p.stderr, f'bad mcc: {p.returncode} {p.stderr}')
+    p = ctl_run('event', 'nosuch-event')
+    check(p.returncode == 1 and 'location-status' in p.stderr, f'unknown event lists the names: {p.stderr}')
+    p = ctl_run('event', 'language', 'language=en', 'lang=en')
+    check(p.returncode == 1 and '"lang"' in p.stderr, f'unknown key: {p.stderr}')
 
-        # SMS-PP data download: dmsc-ctl waits for the card's answer.
-        tpdu = '040391214300169930925161958002' + '0102'
-        p = ctl_run('--json', 'sms-pp', f'tpdu={tpdu}', 'address=912143')
-        lines = [json.loads(x) for x in p.stdout.splitlines() if x.strip()]
-        final = lines[-1] if lines else {}
-        check(p.returncode == 0 and final.get('state') == 'done' and final.get('sw') == '90 00',
-              f'sms-pp --json: exit {p.returncode}, {p.stdout}{p.stderr}')
-        check('SMS-PP' in final.get('kind', ''), f'sms-pp kind: {final.get("kind")}')
-        p = ctl_run('sms-pp', f'tpdu={tpdu}')
-        check(p.returncode == 0 and 'done' in p.stdout and '90 00' in p.stdout, f'sms-pp readable: {p.stdout}{p.stderr}')
-        p = ctl_run('sms-pp', 'tpdu=zz')
-        check(p.returncode == 1 and 'hex' in p.stderr, f'sms-pp bad hex: {p.stderr}')
-        p = ctl_run('sms-pp')
-        check(p.returncode == 1 and 'tpdu' in p.stderr, f'sms-pp without tpdu: {p.stderr}')
-        p = ctl_run('sms-pp', 'tpdu=' + '00' * 250)
-        check(p.returncode == 1 and '255' in p.stderr, f'sms-pp too long: {p.stderr}')
-        p = ctl_run('call', 'envelope', 'envelope=999999')
-        check(p.returncode == 1 and 'no tracked ENVELOPE' in p.stderr, f'envelope unknown: {p.stderr}')
+    # SMS-PP data download: dmsc-ctl waits for the card's answer.
+    tpdu = '040391214300169930925161958002' + '0102'
+    p = ctl_run('--json', 'sms-pp', f'tpdu={tpdu}', 'address=912143')
+    lines = [json.loads(x) for x in p.stdout.splitlines() if x.strip()]
+    final = lines[-1] if lines else {}
+    check(p.returncode == 0 and final.get('state') == 'done' and final.get('sw') == '90 00',
+          f'sms-pp --json: exit {p.returncode}, {p.stdout}{p.stderr}')
+    check('SMS-PP' in final.get('kind', ''), f'sms-pp kind: {final.get("kind")}')
+    p = ctl_run('sms-pp', f'tpdu={tpdu}')
+    check(p.returncode == 0 and 'done' in p.stdout and '90 00' in p.stdout, f'sms-pp readable: {p.stdout}{p.stderr}')
+    p = ctl_run('sms-pp', 'tpdu=zz')
+    check(p.returncode == 1 and 'hex' in p.stderr, f'sms-pp bad hex: {p.stderr}')
+    p = ctl_run('sms-pp')
+    check(p.returncode == 1 and 'tpdu' in p.stderr, f'sms-pp without tpdu: {p.stderr}')
+    p = ctl_run('sms-pp', 'tpdu=' + '00' * 250)
+    check(p.returncode == 1 and '255' in p.stderr, f'sms-pp too long: {p.stderr}')
+    p = ctl_run('call', 'envelope', 'envelope=999999')
+    check(p.returncode == 1 and 'no tracked ENVELOPE' in p.stderr, f'envelope unknown: {p.stderr}')
 
-        status = ctl_json('status') or {}
-        check(daemon.poll() is None and status.get('card', {}).get('state') == 'powered', 'daemon still running')
-    finally:
-        daemon.terminate()
-        daemon.wait(10)
-        if failures:
-            log.seek(0)
-            print('--- dmsc-gatewayd ---\n' + log.read()[-4000:])
+    status = ctl_json('status') or {}
+    check(gw.running() and status.get('card', {}).get('state') == 'powered', 'daemon still running')
 
-print('PASSED' if not failures else f'FAILED: {failures}')
-sys.exit(1 if failures else 0)
+sys.exit(finish())

@@ -10,7 +10,10 @@ ask the fixture to act by printing a line that starts with '@' and reading one r
 ('ok ...' or 'error ...') on stdin:
     @card remove | @card insert | @card stats | @pcscd kill | @pcscd term | @pcscd start
 As a module: `with Fixture() as fx:` gives the same pieces to a Python test (see
-test_gateway_pcsc.py). Exit 77 (meson: skipped) when not root or when unshare/pcscd/vpcd are
+test_gateway_pcsc.py), with what the Python tests share: check() / failures / finish() (ok and
+FAIL lines, the exit code), wait_for(), read_text(), read_json(), print_tail(), and
+Fixture.spawn_simcard() / Fixture.spawn_logged() (dmsc-simcard on vpcd, a process whose output
+goes to a file in the fixture's temp dir). Exit 77 (meson: skipped) when not root or when unshare/pcscd/vpcd are
 missing. Everything started is stopped by PID, also on failure.
 """
 import argparse
@@ -28,6 +31,7 @@ import time
 
 SKIP = 77
 VPCD_PORT = 35963  # /etc/reader.conf.d/vpcd: the virtual card dials 127.0.0.1:35963
+VPCD = f'127.0.0.1:{VPCD_PORT}'  # dmsc-simcard --vpcd
 VPCD_CONF = '/etc/reader.conf.d/vpcd'
 PCSCD_SOCKET = '/run/pcscd/pcscd.comm'
 NS_MARK = 'DMSC_E2E_NAMESPACE'
@@ -40,6 +44,58 @@ def log(*args):
 def skip(why):
     print('SKIP:', why, flush=True)
     sys.exit(SKIP)
+
+
+# ---- what the Python tests share -------------------------------------------------------------
+
+failures = []  # what check() found wrong, in order
+
+
+def check(ok, what):
+    """One 'ok   ' / 'FAIL ' line; a failure is kept in `failures`."""
+    print(('ok   ' if ok else 'FAIL ') + what, flush=True)
+    if not ok:
+        failures.append(what)
+    return ok
+
+
+def finish():
+    """The last line and the exit code of a test: 0 when every check passed."""
+    print('PASSED' if not failures else f'FAILED: {len(failures)}', flush=True)
+    return 1 if failures else 0
+
+
+def wait_for(predicate, timeout, step=0.05):
+    """Polls `predicate` until it gives a true value (returned) or `timeout` s pass (then its
+    last value)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+def read_text(path):
+    """A log file's text so far ('' while it does not exist)."""
+    try:
+        with open(path, errors='replace') as f:
+            return f.read()
+    except OSError:
+        return ''
+
+
+def read_json(path):
+    """A JSON file ({} while it does not exist), e.g. dmsc-simcard's --verdict-file."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def print_tail(title, path, size):
+    print(f'--- {title} ---\n' + read_text(path)[-size:], flush=True)
 
 
 def check_prerequisites():
@@ -300,6 +356,20 @@ class Fixture:
         p = subprocess.Popen(args, preexec_fn=_die_with_parent, **kw)
         self.procs.append(p)
         return p
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def spawn_logged(self, args, log_name):
+        """spawn() with stdout and stderr in the file `log_name` of the temp dir."""
+        with open(self.path(log_name), 'w') as out:
+            return self.spawn(args, stdout=out, stderr=subprocess.STDOUT)
+
+    def spawn_simcard(self, simcard, scenario, log_name='simcard.log', verdict_name='verdict.json'):
+        """dmsc-simcard playing `scenario` on vpcd; its log in `log_name`, its verdict written to
+        `verdict_name` when it ends (SIGTERM)."""
+        return self.spawn_logged([simcard, '--vpcd', VPCD, '--scenario', scenario,
+                                  '--verdict-file', self.path(verdict_name)], log_name)
 
     def close(self, failed=False):
         for p in reversed(self.procs):

@@ -9,7 +9,6 @@ TERMINAL RESPONSE '00').
 usage: test_bip_delivery_pcsc.py DMSC_GATEWAYD DMSC_SIMCARD SCENARIO
 Exit 77 (skipped) without root/unshare/pcscd/vpcd.
 """
-import json
 import os
 import signal
 import socket
@@ -21,33 +20,14 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixture  # noqa: E402
+from fixture import check, failures, wait_for  # noqa: E402
 
-VPCD = f'127.0.0.1:{fixture.VPCD_PORT}'
 DM_PORT = 1100  # the registered port (the card's OPEN CHANNEL names it)
 DELIVER_PORT = 41100
 # default.toml's DM 1.2 Package#0: digest zeros, version 12, UI mode 0, initiator 1, session 1,
 # server id "DMSC-Server" (docs/simulated-card.md).
 PACKAGE0 = bytes(16) + bytes.fromhex('03080000000001') + bytes([11]) + b'DMSC-Server'
 WSP_HEADER = bytes.fromhex('000603C4AF87')
-
-failures = []
-
-
-def check(ok, what):
-    print(('ok   ' if ok else 'FAIL ') + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def wait_for(predicate, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
-
 
 class UdpDmClient:
     def __init__(self, port):
@@ -132,16 +112,10 @@ def main():
     fixture.enter_namespace()  # skips (77) without root / unshare / pcscd / vpcd
     with fixture.Fixture() as fx:
         fx.start_pcscd()
-        verdict_file = os.path.join(fx.tmp, 'verdict.json')
-        card_log_path = os.path.join(fx.tmp, 'simcard.log')
-
         def card_log():
-            with open(card_log_path, errors='replace') as f:
-                return f.read()
+            return fixture.read_text(fx.path('simcard.log'))
 
-        with open(card_log_path, 'w') as out:
-            card = fx.spawn([simcard, '--vpcd', VPCD, '--scenario', scenario, '--verdict-file', verdict_file],
-                            stdout=out, stderr=subprocess.STDOUT)
+        card = fx.spawn_simcard(simcard, scenario)
         kinds = ('udp', 'unix', 'wap-push+udp')
         for n, kind in enumerate(kinds, start=1):
             print(f'--- {kind} ---', flush=True)
@@ -176,18 +150,14 @@ def main():
         # The simulated card's verdict on every TERMINAL RESPONSE of the three runs.
         card.terminate()
         card.wait(10)
-        verdict = {}
-        if os.path.exists(verdict_file):
-            with open(verdict_file) as f:
-                verdict = json.load(f)
+        verdict = fixture.read_json(fx.path('verdict.json'))
         check(card.returncode == 0 and verdict.get('passed') is True and verdict.get('runs_completed') == 3,
               f'simulated card verdict: exit {card.returncode}, passed={verdict.get("passed")}, '
               f'runs={verdict.get("runs_completed")}, failures={verdict.get("failures")}')
         if failures:
-            print('--- dmsc-simcard ---\n' + card_log()[-4000:], flush=True)
+            fixture.print_tail('dmsc-simcard', fx.path('simcard.log'), 4000)
         fx.close(failed=bool(failures))
-    print('PASSED' if not failures else f'FAILED: {len(failures)}', flush=True)
-    return 1 if failures else 0
+    return fixture.finish()
 
 
 

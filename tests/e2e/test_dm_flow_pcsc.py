@@ -12,43 +12,15 @@ registered port 1100. Checks every step:
 usage: test_dm_flow_pcsc.py DMSC_GATEWAYD DMSC_SIMCARD DMSC_DEMO_CLIENT SCENARIO
 Exit 77 (skipped) without root/unshare/pcscd/vpcd.
 """
-import json
 import os
 import re
 import subprocess
 import sys
-import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixture  # noqa: E402
-
-VPCD = f'127.0.0.1:{fixture.VPCD_PORT}'
-failures = []
-
-
-def check(ok, what):
-    print(('ok   ' if ok else 'FAIL ') + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def wait_for(predicate, timeout, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
-
-
-def read(path):
-    try:
-        with open(path, errors='replace') as f:
-            return f.read()
-    except OSError:
-        return ''
+from fixture import check, failures, read_text, wait_for  # noqa: E402
 
 
 def main():
@@ -59,8 +31,7 @@ def main():
     fixture.enter_namespace()  # skips (77) without root / unshare / pcscd / vpcd
     with fixture.Fixture() as fx:
         fx.start_pcscd()
-        verdict_file = os.path.join(fx.tmp, 'verdict.json')
-        card_log = os.path.join(fx.tmp, 'simcard.log')
+        card_log = fx.path('simcard.log')
         client_log = os.path.join(fx.tmp, 'client.log')
         gateway_log = os.path.join(fx.tmp, 'gateway.log')
         config = os.path.join(fx.tmp, 'gateway.toml')
@@ -80,15 +51,14 @@ secret = "demo notification secret"
 [debug]
 socket = ""
 ''')
-        with open(card_log, 'w') as out:
-            card = fx.spawn([simcard, '--vpcd', VPCD, '--scenario', scenario, '--verdict-file', verdict_file],
-                            stdout=out, stderr=subprocess.STDOUT)
+        card = fx.spawn_simcard(simcard, scenario)
         with open(client_log, 'w') as out:
             dm = fx.spawn([client, '--listen', '127.0.0.1:1100', '--once', '--timeout', '60',
                            '--server-id', 'DMSC-Server', '--psk-identity', 'DMSC-DM-Client',
                            '--psk-key', '0123456789ABCDEF0123456789ABCDEF',
                            '--url', 'https://127.0.0.1:4116/OMA/DM'], stdout=out, stderr=subprocess.STDOUT)
-        check(bool(wait_for(lambda: 'listening' in read(client_log), 10)), 'the demo DM Client listens on 1100')
+        check(bool(wait_for(lambda: 'listening' in read_text(client_log), 10, step=0.1)),
+              'the demo DM Client listens on 1100')
         with open(gateway_log, 'w') as out:
             gw = fx.spawn([gatewayd, '-c', config, '--log-level', 'debug'], stdout=out, stderr=subprocess.STDOUT)
         try:
@@ -97,10 +67,10 @@ socket = ""
             except subprocess.TimeoutExpired:
                 dm.kill()
                 rc = 'timeout'
-            transcript = read(client_log)
+            transcript = read_text(client_log)
             check(rc == 0, f'the demo DM Client exits 0 (got {rc})')
             check(gw.poll() is None, 'dmsc-gatewayd still running')
-            glog = read(gateway_log)
+            glog = read_text(gateway_log)
             # Step 1: Package#0 unchanged and its digest checked by the gateway.
             check(re.search(r'Package#0|DM 2\.0 Package#0', transcript) is not None,
                   'client: a DM 2.0 Package#0 arrived')
@@ -127,24 +97,20 @@ socket = ""
                 card.wait(10)
             except subprocess.TimeoutExpired:
                 card.kill()
-        verdict = {}
-        if os.path.exists(verdict_file):
-            with open(verdict_file) as f:
-                verdict = json.load(f)
+        verdict = fixture.read_json(fx.path('verdict.json'))
         check(verdict.get('passed') is True,
               f'simulated card verdict: passed={verdict.get("passed")}, failures={verdict.get("failures")}')
-        card_text = read(card_log)
+        card_text = read_text(card_log)
         # The card's DM_SC Server logs each package it handled ("DM: Package#1 from ...").
         for what in ('DM: Package#1 from', 'DM: Package#2: GET', 'DM: Package#3: status', 'DM: Package#2: END'):
             check(what in card_text, f'the simulated DM_SC Server recorded "{what}"')
         check('DM: rejected' not in card_text, 'the simulated DM_SC Server rejected nothing')
         if failures or os.environ.get('DMSC_E2E_VERBOSE'):
-            print('--- client ---\n' + read(client_log)[-3000:], flush=True)
-            print('--- dmsc-gatewayd ---\n' + read(gateway_log)[-5000:], flush=True)
+            print('--- client ---\n' + read_text(client_log)[-3000:], flush=True)
+            print('--- dmsc-gatewayd ---\n' + read_text(gateway_log)[-5000:], flush=True)
             print('--- dmsc-simcard ---\n' + card_text[-3000:], flush=True)
         fx.close(failed=bool(failures))
-    print('PASSED' if not failures else f'FAILED: {len(failures)}', flush=True)
-    return 1 if failures else 0
+    return fixture.finish()
 
 
 if __name__ == '__main__':

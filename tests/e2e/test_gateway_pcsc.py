@@ -24,28 +24,10 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixture  # noqa: E402
+from fixture import check, failures, wait_for  # noqa: E402
 
-VPCD = f'127.0.0.1:{fixture.VPCD_PORT}'
 CTL_SOCKET = '/run/dmsc-gateway/ctl.sock'  # a private tmpfs inside the fixture's namespace
 DM_CLIENT_PORT = 1100
-
-failures = []
-
-
-def check(ok, what):
-    print(('ok   ' if ok else 'FAIL ') + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def wait_for(predicate, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
 
 
 def implemented(binary):
@@ -159,25 +141,11 @@ deliver = "tcp://127.0.0.1:{DM_CLIENT_PORT}"
 [debug]
 socket = "{CTL_SOCKET}"
 ''')
-        simcard_log = os.path.join(fx.tmp, 'simcard.log')
-        verdict_file = os.path.join(fx.tmp, 'verdict.json')
-        gateway_log = open(os.path.join(fx.tmp, 'gateway.log'), 'w+')
-
-        def card_log():
-            try:
-                with open(simcard_log, errors='replace') as f:
-                    return f.read()
-            except FileNotFoundError:
-                return ''
-
         def runs_completed():  # dmsc-simcard logs 'scenario "NAME" complete' after each run
-            return card_log().count('" complete')
+            return fixture.read_text(fx.path('simcard.log')).count('" complete')
 
-        with open(simcard_log, 'w') as out:
-            card = fx.spawn([simcard, '--vpcd', VPCD, '--scenario', scenario, '--verdict-file', verdict_file],
-                            stdout=out, stderr=subprocess.STDOUT)
-        gw = fx.spawn([gatewayd, '-c', config, '--log-level', 'debug'], stdout=gateway_log,
-                      stderr=subprocess.STDOUT)
+        card = fx.spawn_simcard(simcard, scenario)
+        gw = fx.spawn_logged([gatewayd, '-c', config, '--log-level', 'debug'], 'gateway.log')
         try:
             # 1. TERMINAL PROFILE = what this build announces.
             got = wait_for(lambda: profiles_sent(fx), 10)
@@ -221,22 +189,17 @@ socket = "{CTL_SOCKET}"
             # The simulated card's verdict on the contents (results, objects): SIGTERM writes it.
             card.terminate()
             card.wait(10)
-            verdict = {}
-            if os.path.exists(verdict_file):
-                with open(verdict_file) as f:
-                    verdict = json.load(f)
+            verdict = fixture.read_json(fx.path('verdict.json'))
             check(card.returncode == 0 and verdict.get('passed') is True,
                   f'dmsc-simcard verdict: exit {card.returncode}, passed={verdict.get("passed")}, '
                   f'runs={verdict.get("runs_completed")}, failures={verdict.get("failures")}')
         finally:
             dm.close()
             if failures:
-                print('--- dmsc-simcard ---\n' + card_log()[-3000:], flush=True)
-                gateway_log.seek(0)
-                print('--- dmsc-gatewayd ---\n' + gateway_log.read()[-4000:], flush=True)
+                fixture.print_tail('dmsc-simcard', fx.path('simcard.log'), 3000)
+                fixture.print_tail('dmsc-gatewayd', fx.path('gateway.log'), 4000)
             fx.close(failed=bool(failures))
-    print('PASSED' if not failures else f'FAILED: {len(failures)}', flush=True)
-    return 1 if failures else 0
+    return fixture.finish()
 
 
 if __name__ == '__main__':

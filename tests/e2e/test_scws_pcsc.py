@@ -21,29 +21,11 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixture  # noqa: E402
+from fixture import check, failures, wait_for  # noqa: E402
 
-VPCD = f'127.0.0.1:{fixture.VPCD_PORT}'
 PSK_KEY = '0123456789abcdef0123456789abcdef'  # scws.toml's psk_key
 PSK_IDENTITY = 'DMSC-DM-Client'
 HTTP_PORT, HTTPS_PORT = 3516, 4116
-
-failures = []
-
-
-def check(ok, what):
-    print(('ok   ' if ok else 'FAIL ') + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def wait_for(predicate, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
 
 
 def s_client(request, extra=(), timeout=120):
@@ -91,22 +73,11 @@ def main():
         with open(config, 'w') as f:
             f.write('[card]\nlink = "pcsc"\nreader = "Virtual PCD"\n\n[bip]\nlisten = "127.0.0.1"\n\n'
                     '[debug]\nsocket = ""\n')
-        simcard_log = os.path.join(fx.tmp, 'simcard.log')
-        verdict_file = os.path.join(fx.tmp, 'verdict.json')
-        gateway_log = open(os.path.join(fx.tmp, 'gateway.log'), 'w+')
-
         def card_log():
-            try:
-                with open(simcard_log, errors='replace') as f:
-                    return f.read()
-            except FileNotFoundError:
-                return ''
+            return fixture.read_text(fx.path('simcard.log'))
 
-        with open(simcard_log, 'w') as out:
-            card = fx.spawn([simcard, '--vpcd', VPCD, '--scenario', scenario, '--verdict-file', verdict_file],
-                            stdout=out, stderr=subprocess.STDOUT)
-        gw = fx.spawn([gatewayd, '-c', config, '--log-level', 'info'], stdout=gateway_log,
-                      stderr=subprocess.STDOUT)
+        card = fx.spawn_simcard(simcard, scenario)
+        gw = fx.spawn_logged([gatewayd, '-c', config, '--log-level', 'info'], 'gateway.log')
         try:
             # 1. The SCWS channels are open: the card logged them, the gateway listens.
             opened = wait_for(lambda: card_log().count('SCWS: listening on') >= 3, 20)
@@ -146,12 +117,10 @@ def main():
             check(card.returncode == 0, f'dmsc-simcard verdict passed (exit {card.returncode})')
         finally:
             if failures:
-                print('--- dmsc-simcard ---\n' + card_log()[-4000:], flush=True)
-                gateway_log.seek(0)
-                print('--- dmsc-gatewayd ---\n' + gateway_log.read()[-4000:], flush=True)
+                fixture.print_tail('dmsc-simcard', fx.path('simcard.log'), 4000)
+                fixture.print_tail('dmsc-gatewayd', fx.path('gateway.log'), 4000)
             fx.close(failed=bool(failures))
-    print('PASSED' if not failures else f'FAILED: {len(failures)}', flush=True)
-    return 1 if failures else 0
+    return fixture.finish()
 
 
 if __name__ == '__main__':
