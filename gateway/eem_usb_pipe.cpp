@@ -10,11 +10,10 @@
 #include <libusb.h>
 #pragma GCC diagnostic pop
 
-#include <cstdio>
 #include <deque>
 
-#include "gateway/iccd_link.hpp"
 #include "gateway/iccd_proto.hpp"
+#include "gateway/libusb_asio.hpp"
 
 namespace dmsc::gateway {
 
@@ -43,10 +42,7 @@ public:
         if (!handle_) return;
         if (read_) libusb_cancel_transfer(read_);
         if (write_) libusb_cancel_transfer(write_);
-        for (int i = 0; i < 100 && (read_ || write_); ++i) {
-            timeval tv{0, 10000};
-            libusb_handle_events_timeout_completed(loop_.context(), &tv, nullptr);
-        }
+        loop_.drain([this] { return read_ || write_; });
         libusb_release_interface(handle_, eem_.number);  // auto-detach re-attaches cdc_eem
         libusb_close(handle_);
         handle_ = nullptr;
@@ -120,11 +116,7 @@ private:
         write_ = t;
         kick();
     }
-    void kick() {
-        boost::asio::post(io_, [this, a = alive_] {
-            if (*a) loop_.handle_events();
-        });
-    }
+    void kick() { loop_.post_handle_events(); }
     void post_fail(std::string why) {
         boost::asio::post(io_, [this, a = alive_, why] {
             if (*a) fail(why);
@@ -165,48 +157,24 @@ std::unique_ptr<UsbPipe> open_usb_eem_pipe(boost::asio::io_context& io, LibusbLo
     std::unique_ptr<UsbPipe> pipe;
     for (ssize_t i = 0; i < n && !pipe; ++i) {
         libusb_device* dev = list[i];
-        libusb_device_descriptor dd{};
-        if (libusb_get_device_descriptor(dev, &dd) != 0) continue;
-        const auto bus = libusb_get_bus_number(dev), addr = libusb_get_device_address(dev);
-        if (!sel->matches(dd.idVendor, dd.idProduct, bus, addr)) continue;
-        libusb_config_descriptor* cfg = nullptr;
-        if (libusb_get_active_config_descriptor(dev, &cfg) != 0) continue;
-        std::vector<iccd::InterfaceInfo> ifs;
-        for (int k = 0; k < cfg->bNumInterfaces; ++k) {
-            for (int a = 0; a < cfg->interface[k].num_altsetting; ++a) {
-                const auto& d = cfg->interface[k].altsetting[a];
-                iccd::InterfaceInfo info{d.bInterfaceNumber,   d.bAlternateSetting,  d.bInterfaceClass,
-                                         d.bInterfaceSubClass, d.bInterfaceProtocol, {}};
-                for (int e = 0; e < d.bNumEndpoints; ++e)
-                    info.endpoints.push_back({d.endpoint[e].bEndpointAddress, d.endpoint[e].bmAttributes,
-                                              d.endpoint[e].wMaxPacketSize});
-                ifs.push_back(std::move(info));
-            }
-        }
-        libusb_free_config_descriptor(cfg);
-        auto eem = iccd::find_eem_interface(ifs);
+        const auto id = usb_device_id(dev);
+        if (!id || !id->matches(*sel)) continue;
+        const auto ifs = usb_interfaces(dev);
+        if (!ifs) continue;
+        auto eem = iccd::find_eem_interface(*ifs);
         if (!eem) continue;
-        char where[32];
-        std::snprintf(where, sizeof where, "%04x:%04x at %03u:%03u", dd.idVendor, dd.idProduct, bus, addr);
-        libusb_device_handle* h = nullptr;
-        if (const int r = libusb_open(dev, &h); r != 0) {
-            why = std::string(where) + ": open: " + libusb_error_name(r) + " (permissions? see docs/usb.md)";
+        const std::string where = id->where();
+        const UsbClaim claim = open_and_claim(dev, eem->number, eem->alternate);
+        if (claim.failed == UsbClaim::Failed::Open) {
+            why = where + ": open: " + libusb_error_name(claim.error) + " (permissions? see docs/usb.md)";
             continue;
         }
-        libusb_set_auto_detach_kernel_driver(h, 1);
-        int r = libusb_claim_interface(h, eem->number);
-        if (r == LIBUSB_ERROR_OTHER || r == LIBUSB_ERROR_NOT_SUPPORTED) {
-            libusb_set_auto_detach_kernel_driver(h, 0);
-            if (libusb_kernel_driver_active(h, eem->number) == 1) libusb_detach_kernel_driver(h, eem->number);
-            r = libusb_claim_interface(h, eem->number);
-        }
-        if (r != 0) {
-            why = std::string(where) + ": claim EEM interface " + std::to_string(eem->number) + ": " +
-                  libusb_error_name(r);
-            libusb_close(h);
+        if (claim.failed == UsbClaim::Failed::Claim) {
+            why = where + ": claim EEM interface " + std::to_string(eem->number) + ": " +
+                  libusb_error_name(claim.error);
             continue;
         }
-        if (eem->alternate != 0) libusb_set_interface_alt_setting(h, eem->number, eem->alternate);
+        libusb_device_handle* h = claim.handle;
         pipe = std::make_unique<UsbEemPipe>(io, loop, h, *eem, where);
     }
     libusb_free_device_list(list, 1);

@@ -1,9 +1,9 @@
-// gateway/iccd_link.cpp — libusb inside Asio, and the ICCD / CCID card link (see iccd_link.hpp).
+// gateway/iccd_link.cpp — the ICCD / CCID card link (see iccd_link.hpp); libusb runs on the Asio
+// loop through LibusbLoop (libusb_asio.hpp).
 #include "gateway/iccd_link.hpp"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnull-dereference"
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #pragma GCC diagnostic pop
@@ -15,130 +15,12 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
-#include <map>
-#include <poll.h>
 #include <set>
-#include <stdexcept>
 
 #include "gateway/iccd_proto.hpp"
+#include "gateway/libusb_asio.hpp"
 
 namespace dmsc::gateway {
-
-namespace {
-std::string usb_error(int code) {
-    return std::string(libusb_error_name(code)) + " (" + std::to_string(code) + ")";
-}
-}  // namespace
-
-// ---- LibusbLoop ------------------------------------------------------------------------------
-
-struct LibusbLoop::Impl {
-    struct Watch {
-        boost::asio::posix::stream_descriptor sd;
-        short events = 0;
-        bool waiting_read = false, waiting_write = false;
-        Watch(boost::asio::io_context& io, int fd, short ev) : sd(io, fd), events(ev) {}
-    };
-    boost::asio::io_context& io;
-    libusb_context* ctx = nullptr;
-    std::map<int, std::unique_ptr<Watch>> watches;
-    boost::asio::steady_timer timer;
-    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
-
-    explicit Impl(boost::asio::io_context& i) : io(i), timer(i) {}
-
-    void arm(int fd) {
-        auto it = watches.find(fd);
-        if (it == watches.end()) return;
-        Watch& w = *it->second;
-        // usbdevfs fds signal completions as writable (POLLOUT); the event fd as readable.
-        if ((w.events & POLLIN) && !w.waiting_read) {
-            w.waiting_read = true;
-            w.sd.async_wait(boost::asio::posix::stream_descriptor::wait_read, [this, fd, a = alive](auto ec) {
-                if (!*a) return;
-                if (auto i2 = watches.find(fd); i2 != watches.end()) i2->second->waiting_read = false;
-                if (ec) return;
-                arm(fd);  // re-arm before calling into libusb (it may remove the fd)
-                run();
-            });
-        }
-        if ((w.events & POLLOUT) && !w.waiting_write) {
-            w.waiting_write = true;
-            w.sd.async_wait(boost::asio::posix::stream_descriptor::wait_write,
-                            [this, fd, a = alive](auto ec) {
-                                if (!*a) return;
-                                if (auto i2 = watches.find(fd); i2 != watches.end())
-                                    i2->second->waiting_write = false;
-                                if (ec) return;
-                                arm(fd);
-                                run();
-                            });
-        }
-    }
-    void add(int fd, short events) {
-        remove(fd);
-        watches[fd] = std::make_unique<Watch>(io, fd, events);
-        arm(fd);
-    }
-    void remove(int fd) {
-        auto it = watches.find(fd);
-        if (it == watches.end()) return;
-        boost::system::error_code ec;
-        it->second->sd.cancel(ec);
-        it->second->sd.release();  // libusb owns the fd: never close it here
-        // Pending handlers see the watch gone; drop it after they ran.
-        auto w = std::shared_ptr<Watch>(std::move(it->second));
-        watches.erase(it);
-        boost::asio::post(io, [w] {});
-    }
-    void run() {
-        timeval zero{0, 0};
-        libusb_handle_events_timeout_completed(ctx, &zero, nullptr);
-        arm_timer();
-    }
-    void arm_timer() {
-        timeval tv{};
-        const int r = libusb_get_next_timeout(ctx, &tv);
-        if (r <= 0) {
-            timer.cancel();
-            return;
-        }
-        timer.expires_after(std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec));
-        timer.async_wait([this, a = alive](auto ec) {
-            if (!ec && *a) run();
-        });
-    }
-    static void added(int fd, short events, void* self) { static_cast<Impl*>(self)->add(fd, events); }
-    static void removed(int fd, void* self) { static_cast<Impl*>(self)->remove(fd); }
-};
-
-LibusbLoop::LibusbLoop(boost::asio::io_context& io) : impl_(std::make_unique<Impl>(io)) {
-    const int r = libusb_init(&impl_->ctx);
-    if (r != 0) throw std::runtime_error("libusb_init: " + usb_error(r));
-    if (libusb_pollfds_handle_timeouts(impl_->ctx) == 0)
-        throw std::runtime_error(
-            "this libusb needs its own timeout handling; it is too old (need 1.0.9 or later)");
-    libusb_set_pollfd_notifiers(impl_->ctx, &Impl::added, &Impl::removed, impl_.get());
-    if (const libusb_pollfd** fds = libusb_get_pollfds(impl_->ctx)) {
-        for (int i = 0; fds[i] != nullptr; ++i) impl_->add(fds[i]->fd, fds[i]->events);
-        libusb_free_pollfds(fds);
-    }
-}
-
-LibusbLoop::~LibusbLoop() {
-    *impl_->alive = false;
-    libusb_set_pollfd_notifiers(impl_->ctx, nullptr, nullptr, nullptr);
-    while (!impl_->watches.empty()) impl_->remove(impl_->watches.begin()->first);
-    impl_->timer.cancel();
-    libusb_exit(impl_->ctx);
-}
-
-libusb_context* LibusbLoop::context() const {
-    return impl_->ctx;
-}
-void LibusbLoop::handle_events() {
-    impl_->run();
-}
 
 // ---- the link -------------------------------------------------------------------------------
 
@@ -290,62 +172,33 @@ private:
     }
 
     void try_open(libusb_device* dev) {
-        libusb_device_descriptor dd{};
-        if (libusb_get_device_descriptor(dev, &dd) != 0) return;
-        const auto bus = libusb_get_bus_number(dev), addr = libusb_get_device_address(dev);
-        if (!selector_.matches(dd.idVendor, dd.idProduct, bus, addr)) return;
-        libusb_config_descriptor* cfg = nullptr;
-        if (libusb_get_active_config_descriptor(dev, &cfg) != 0) return;
-        std::vector<iccd::InterfaceInfo> ifs;
-        for (int i = 0; i < cfg->bNumInterfaces; ++i) {
-            for (int a = 0; a < cfg->interface[i].num_altsetting; ++a) {
-                const auto& d = cfg->interface[i].altsetting[a];
-                iccd::InterfaceInfo info{d.bInterfaceNumber,   d.bAlternateSetting,  d.bInterfaceClass,
-                                         d.bInterfaceSubClass, d.bInterfaceProtocol, {}};
-                for (int e = 0; e < d.bNumEndpoints; ++e)
-                    info.endpoints.push_back({d.endpoint[e].bEndpointAddress, d.endpoint[e].bmAttributes,
-                                              d.endpoint[e].wMaxPacketSize});
-                ifs.push_back(std::move(info));
-            }
-        }
-        libusb_free_config_descriptor(cfg);
+        const auto id = usb_device_id(dev);
+        if (!id || !id->matches(selector_)) return;
+        const auto ifs = usb_interfaces(dev);
+        if (!ifs) return;
         std::string why;
-        auto found = iccd::find_card_interface(ifs, why);
-        char where[64];
-        std::snprintf(where, sizeof where, "%04x:%04x at %03u:%03u", dd.idVendor, dd.idProduct, bus, addr);
+        auto found = iccd::find_card_interface(*ifs, why);
+        const std::string where = id->where();
         if (!found) {
-            if (selector_.kind != iccd::DeviceSelector::Any)
-                warn(std::string("USB device ") + where + ": " + why);
+            if (selector_.kind != iccd::DeviceSelector::Any) warn("USB device " + where + ": " + why);
             return;
         }
-        libusb_device_handle* h = nullptr;
-        int r = libusb_open(dev, &h);
-        if (r != 0) {
-            warn(std::string("USB device ") + where + ": open: " + usb_error(r) +
+        const UsbClaim claim = open_and_claim(dev, found->number, found->alternate);
+        if (claim.failed == UsbClaim::Failed::Open) {
+            warn("USB device " + where + ": open: " + usb_error(claim.error) +
                  " (permissions? see docs/usb.md)");
             return;
         }
-        libusb_set_auto_detach_kernel_driver(h, 1);
-        r = libusb_claim_interface(h, found->number);
-        if (r == LIBUSB_ERROR_OTHER || r == LIBUSB_ERROR_NOT_SUPPORTED) {
-            // Auto-detach uses USBDEVFS_DISCONNECT_CLAIM; where that ioctl is missing (old
-            // kernels, emulated usbdevfs) detach explicitly, then claim plainly.
-            libusb_set_auto_detach_kernel_driver(h, 0);
-            if (libusb_kernel_driver_active(h, found->number) == 1)
-                libusb_detach_kernel_driver(h, found->number);
-            r = libusb_claim_interface(h, found->number);
-        }
-        if (r != 0) {
-            warn(std::string("USB device ") + where + ": claim interface " + std::to_string(found->number) +
-                 ": " + usb_error(r));
-            libusb_close(h);
+        if (claim.failed == UsbClaim::Failed::Claim) {
+            warn("USB device " + where + ": claim interface " + std::to_string(found->number) + ": " +
+                 usb_error(claim.error));
             return;
         }
-        if (found->alternate != 0) libusb_set_interface_alt_setting(h, found->number, found->alternate);
+        libusb_device_handle* h = claim.handle;
         handle_ = h;
         iface_ = *found;
         where_ = where;
-        info(std::string("USB UICC ") + where + ": interface " + std::to_string(found->number) + " (" +
+        info("USB UICC " + where + ": interface " + std::to_string(found->number) + " (" +
              iccd::name_of(found->kind) + ")");
         power_on();
     }
@@ -355,10 +208,7 @@ private:
         for (auto* t : in_flight_) libusb_cancel_transfer(t);
         // Let the cancelled transfers complete (their callbacks see stopped_/closing_).
         closing_ = true;
-        for (int i = 0; i < 100 && !in_flight_.empty(); ++i) {
-            timeval tv{0, 10000};
-            libusb_handle_events_timeout_completed(loop_->context(), &tv, nullptr);
-        }
+        loop_->drain([this] { return !in_flight_.empty(); });
         closing_ = false;
         libusb_release_interface(handle_, iface_.number);
         libusb_close(handle_);
@@ -585,9 +435,7 @@ private:
         }
         in_flight_.insert(t);
         // Re-arm libusb's timeout on the Asio timer, outside any libusb callback we may be in.
-        boost::asio::post(io_, [this, alive = alive_] {
-            if (*alive && loop_) loop_->handle_events();
-        });
+        loop_->post_handle_events();
     }
     void bulk(std::uint8_t ep, Bytes out, int in_length, XferDone done) {
         auto* x = new Xfer{this, std::move(done), {}, false};

@@ -1,7 +1,8 @@
 // gateway/iccd_link.hpp — the USB ICCD card link (card.link = "iccd", libusb-1.0): drives a USB
 // UICC's smart-card interface directly (CCID bulk, ICCD version A or B control transfers),
-// without pcscd. libusb runs inside the daemon's Asio loop (LibusbLoop: its pollfds are
-// watched as stream_descriptors, its timeouts are an Asio timer; no thread, no polling loop).
+// without pcscd. libusb runs inside the daemon's Asio loop (LibusbLoop, libusb_asio.hpp: its
+// pollfds are watched as stream_descriptors, its timeouts are an Asio timer; no thread, no
+// polling loop).
 // Hotplug: arrival of a matching device opens it, departure reports card_gone. docs/usb.md.
 #pragma once
 
@@ -15,26 +16,9 @@
 #include <string>
 
 #include "gateway/card_link.hpp"
-
-struct libusb_context;
+#include "gateway/libusb_asio.hpp"  // LibusbLoop
 
 namespace dmsc::gateway {
-
-// libusb's event handling on an io_context. Owns the libusb_context.
-class LibusbLoop {
-public:
-    explicit LibusbLoop(boost::asio::io_context& io);  // throws std::runtime_error
-    ~LibusbLoop();
-    LibusbLoop(const LibusbLoop&) = delete;
-    LibusbLoop& operator=(const LibusbLoop&) = delete;
-    libusb_context* context() const;
-    // Runs libusb's completed events now (zero timeout), then re-arms the timer.
-    void handle_events();
-
-private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
-};
 
 struct IccdOptions {
     std::string usb;  // card.usb: "VID:PID", "BUS:ADDR" or "" (the first smart card interface)
