@@ -25,17 +25,10 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixture  # noqa: E402
-from test_gateway_pcsc import CTL_SOCKET, VPCD, implemented, wait_for  # noqa: E402
+from fixture import check, failures, wait_for  # noqa: E402
+from test_gateway_pcsc import CTL_SOCKET, implemented  # noqa: E402
 
 DM_CLIENT_PORT = 1100
-failures = []
-
-
-def check(ok, what):
-    print(('ok   ' if ok else 'FAIL ') + what, flush=True)
-    if not ok:
-        failures.append(what)
-    return ok
 
 
 class DmClient:
@@ -141,9 +134,8 @@ socket = "{CTL_SOCKET}"
         self.card_log_path = os.path.join(fx.tmp, name + '-simcard.log')
         self.verdict_file = os.path.join(fx.tmp, name + '-verdict.json')
         self.gateway_log = open(os.path.join(fx.tmp, name + '-gateway.log'), 'w+')
-        with open(self.card_log_path, 'w') as out:
-            self.card = fx.spawn([simcard, '--vpcd', VPCD, '--scenario', scenario_file, '--verdict-file',
-                                  self.verdict_file], stdout=out, stderr=subprocess.STDOUT)
+        self.card = fx.spawn_simcard(simcard, scenario_file, log_name=name + '-simcard.log',
+                                     verdict_name=name + '-verdict.json')
         self.gw = fx.spawn([gatewayd, '-c', config, '--log-level', 'debug'], stdout=self.gateway_log,
                            stderr=subprocess.STDOUT)
 
@@ -161,19 +153,12 @@ socket = "{CTL_SOCKET}"
         return json.loads(p.stdout.splitlines()[-1])
 
     def card_text(self):
-        try:
-            with open(self.card_log_path, errors='replace') as f:
-                return f.read()
-        except FileNotFoundError:
-            return ''
+        return fixture.read_text(self.card_log_path)
 
     def verdict(self):
         self.card.terminate()
         self.card.wait(10)
-        if not os.path.exists(self.verdict_file):
-            return self.card.returncode, {}
-        with open(self.verdict_file) as f:
-            return self.card.returncode, json.load(f)
+        return self.card.returncode, fixture.read_json(self.verdict_file)
 
     def finish(self):
         for p in (self.gw, self.card):
