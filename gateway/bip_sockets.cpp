@@ -166,6 +166,8 @@ void BipSockets::execute(const bip::Effect& effect) {
                 write(e);
             } else if constexpr (std::is_same_v<T, bip::Close>) {
                 close(e.channel);
+            } else if constexpr (std::is_same_v<T, bip::Abort>) {
+                abort(e.channel);
             } else if constexpr (std::is_same_v<T, bip::Launch>) {
                 launch(e);
             } else if constexpr (std::is_same_v<T, bip::StartTimer>) {
@@ -409,6 +411,27 @@ void BipSockets::close(bip::ChannelId id) {
     s->kind = Kind::None;
 }
 
+// After a SEND DATA '20': the Write in progress is abandoned. An abortive close (SO_LINGER 0)
+// makes the kernel discard what it still holds for the peer and send a TCP RST, so the peer's
+// read ends in ECONNRESET, never in a clean end after a cut message. A unix stream peer reads
+// what already reached its socket, then end of file; a datagram is sent whole or not at all.
+void BipSockets::abort(bip::ChannelId id) {
+    Slot* s = slot(id);
+    if (s == nullptr) return;
+    log_warn(LogCategory::Bip, "channel ", int(id),
+             ": SEND DATA answered '20' (card.pending_timeout_ms) while ",
+             s->peer.empty() ? std::string("the peer") : s->peer,
+             " did not take its bytes: connection reset, the rest of the write discarded");
+    ++resets_;
+    if (s->stream) {
+        boost::system::error_code ignored;
+        s->stream->set_option(asio::socket_base::linger(true, 0), ignored);
+        s->stream->close(ignored);  // no shutdown: a FIN would follow the queued bytes
+        s->stream.reset();
+    }
+    close(id);
+}
+
 void BipSockets::start_timer(const bip::StartTimer& t) {
     Slot* s = slot(t.channel);
     if (s == nullptr) return;
@@ -584,7 +607,7 @@ nlohmann::json BipSockets::channels_json() const {
         listeners.push_back(
             {{"port", port}, {"local", l.local}, {"accepted", l.accepted}, {"refused", l.refused}});
     }
-    return {{"channels", list}, {"listeners", listeners}};
+    return {{"channels", list}, {"listeners", listeners}, {"send_resets", resets_}};
 }
 
 }  // namespace dmsc::gateway

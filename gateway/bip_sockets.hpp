@@ -53,6 +53,8 @@ public:
     nlohmann::json channels_json() const;
     // Launched applications not yet reaped.
     std::size_t launched_running() const { return launcher_.running(); }
+    // Connections reset because a SEND DATA was answered '20' while its write was in progress.
+    std::uint64_t resets() const { return resets_; }
 
 private:
     enum class Kind : std::uint8_t { None, Stream, Datagram, WapPush };
@@ -90,6 +92,7 @@ private:
     void connect_failed(bip::ChannelId id, const std::string& endpoint, const std::string& why);
     void write(const bip::Write& w);
     void close(bip::ChannelId id);
+    void abort(bip::ChannelId id);
     void start_timer(const bip::StartTimer& t);
     void read(bip::ChannelId id);
     void listen(const bip::Listen& l);
@@ -109,6 +112,7 @@ private:
     Launcher launcher_;
     DeliveryHook delivery_hook_;
     std::uint8_t wsp_tid_ = 0;
+    std::uint64_t resets_ = 0;  // connections reset after a SEND DATA answered '20'
 };
 
 }  // namespace dmsc::gateway
