@@ -873,3 +873,102 @@ expect_result = "00"
     CHECK(dm.received[1] == message);
     CHECK(dm.end_errno[1] == -1);
 }
+
+// The same, with an earlier SEND DATA answered '00' whose bytes are still in the kernel's send
+// queue (the DM Client has not acknowledged them) when the next one is answered '20': the reset
+// waits until they reached the DM Client, so it gets the earlier message whole, then at most a
+// part of the abandoned one, then ECONNRESET; the retry arrives once on a new connection.
+TEST_CASE(
+    "Daemon: a SEND DATA '20' reset keeps the earlier '00' message whole for a DM Client that reads late") {
+    const std::uint16_t port = free_port();
+    const cat::Bytes first = big_message(12000);  // answered '00': the kernel took it all
+    cat::Bytes second = big_message(60000);
+    std::reverse(second.begin(), second.end());
+    const std::string scenario = R"toml(
+[[step]]
+name = "register events"
+on = "profile"
+command = "set_up_event_list"
+events = ["data-available", "channel-status"]
+expect_result = "00"
+
+[[step]]
+name = "open channel"
+on = "terminal-applications"
+command = "open_channel"
+port = "registered"
+buffer_size = 65535
+expect_result = "00"
+
+[[step]]
+name = "first message"
+on = "response"
+command = "send_data"
+chunk = 240
+data = ")toml" + cat::to_hex(first) +
+                                 R"toml("
+expect_result = "00"
+
+[[step]]
+name = "second message, the DM Client does not read"
+on = "response"
+command = "send_data"
+chunk = 240
+data = ")toml" + cat::to_hex(second) +
+                                 R"toml("
+expect_result = ["00", "20"]
+
+[[step]]
+name = "the card sends it again"
+on = "response"
+command = "send_data"
+chunk = 240
+data = ")toml" + cat::to_hex(second) +
+                                 R"toml("
+expect_result = "00"
+
+[[step]]
+name = "close"
+on = "response"
+command = "close_channel"
+expect_result = "00"
+)toml";
+    Config config = config_with_dm_client(port);
+    config.bip.buffer_size = 65535;
+    config.card.pending_timeout_ms = 400;
+    StalledDmClient dm(port);
+    SimDaemon sd(scenario, config);
+    sd.daemon->start();
+    REQUIRE(step_until(
+        sd.io(),
+        [&] {
+            dm.poll();
+            return sd.daemon->stats().handler_timeouts >= 1;
+        },
+        20000ms));
+    REQUIRE(dm.conns.size() >= 1);
+    CHECK(static_cast<std::size_t>(dm.unread(0)) < first.size());  // the first one is not all there yet
+    dm.reading[0] = true;
+    REQUIRE(step_until(
+        sd.io(),
+        [&] {
+            dm.poll();
+            return sd.card().verdict().runs_completed == 1 && dm.conns.size() >= 2 && dm.end_errno[0] != 0 &&
+                   dm.end_errno[1] != 0;
+        },
+        20000ms));
+    INFO(verdict_of(sd.card()));
+    CHECK(sd.card().verdict().passed);
+    CHECK(sd.daemon->stats().terminal_responses.at("20") == 1);
+    REQUIRE(dm.conns.size() == 2);
+    const cat::Bytes& got = dm.received[0];
+    INFO("first connection: " << got.size() << " bytes");
+    REQUIRE(got.size() >= first.size());
+    CHECK(std::equal(first.begin(), first.end(), got.begin()));  // the '00' message, whole
+    const std::size_t rest = got.size() - first.size();
+    CHECK(rest < second.size());  // never the whole '20' message
+    CHECK(std::equal(got.begin() + static_cast<std::ptrdiff_t>(first.size()), got.end(), second.begin()));
+    CHECK(dm.end_errno[0] == ECONNRESET);
+    CHECK(dm.received[1] == second);
+    CHECK(dm.end_errno[1] == -1);
+}
