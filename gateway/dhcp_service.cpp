@@ -94,9 +94,7 @@ void DhcpService::receive() {
             if (!ec) {
                 const eem::dhcp::Reply reply = server_.handle(eem::dhcp::ByteView(buffer_.data(), n), now());
                 last_event_ = reply.note;
-                if (reply.message)
-                    log_info(LogCategory::Eem, "DHCP ", reply.note);
-                else
+                if (!reply.message)
                     log_debug(LogCategory::Eem, "DHCP from ", peer_.address().to_string(), ": ", reply.note);
                 if (reply.message) send(reply);
             }
@@ -116,6 +114,9 @@ void DhcpService::send(const eem::dhcp::Reply& reply) {
             log_debug(LogCategory::Eem, "DHCP: no ARP entry for ", eem::dhcp::address_text(reply.address),
                       " (", std::strerror(errno), "): broadcasting the reply");
     }
+    log_info(LogCategory::Eem, "DHCP ", reply.note, " -> ", eem::dhcp::address_text(to), ":",
+             eem::dhcp::kClientPort,
+             reply.to == Destination::HardwareUnicast && to != 0xFFFFFFFF ? " (ARP entry set)" : "");
     const eem::dhcp::Bytes bytes = eem::dhcp::encode(*reply.message);
     boost::system::error_code ec;
     socket_.send_to(boost::asio::buffer(bytes),

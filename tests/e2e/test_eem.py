@@ -249,6 +249,12 @@ dhcp_lease = {LEASE}
             check(dc.get('discover', 0) >= 1 and dc.get('offer', 0) >= 1 and dc.get('ack') == 1 and
                   dc.get('nak') == 0 and dc.get('malformed') == 0,
                   f'status: DISCOVER/OFFER/REQUEST/ACK counted ({dc})')
+            # udhcpc does not set the broadcast flag: RFC 2131 4.1 unicast to yiaddr at chaddr,
+            # which the gateway makes possible with an ARP entry for the unconfigured card.
+            gw_log.seek(0)
+            sent = [line.strip() for line in gw_log if 'DHCP ACK' in line]
+            check(any(f'-> {UICC}:68 (ARP entry set)' in line for line in sent),
+                  f'the ACK went unicast to {UICC} at the card\'s MAC ({sent})')
         else:
             d = (status() or {}).get('interfaces', {}).get('eem', {}).get('dhcp', {})
             check(d == {'enabled': False}, f'eem.dhcp = false: no DHCP server ({d})')
