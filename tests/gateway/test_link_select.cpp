@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gateway/link_select.hpp"
+#include "tests/gateway/sim_daemon.hpp"
 
 using namespace dmsc::gateway;
 
@@ -102,4 +103,27 @@ TEST_CASE("ATR global interface byte: first TBi (i > 2) after T=15") {
     // Truncated: TD2 promises TB3, the ATR ends.
     CHECK(!atr_global_tb(b({0x3B, 0x97, 0x95, 0x80, 0x3F, 0x42})));
     CHECK(!atr_global_tb(b({0x3B})));
+}
+
+TEST_CASE("Daemon status: interfaces.apdu says why this link and what the card's ATR offers") {
+    // A simulated UICC whose ATR has TB3 = C0 after T=15: it says it also has the USB interface.
+    test::SimDaemon sd(R"toml(
+[card]
+atr = "3B9795803F42C0803180A073BE2115"
+
+[[step]]
+on = "profile"
+command = "more_time"
+expect_result = "00"
+)toml");
+    sd.daemon->start();
+    REQUIRE(test::step_until(sd.io(), [&] { return sd.completed(); }));
+    const auto apdu = sd.daemon->status_json()["interfaces"]["apdu"];
+    CHECK(apdu["link"] == "sim");
+    CHECK(apdu["configured"] == "sim");
+    CHECK(apdu["reason"] == "card.link = \"sim\" in the configuration");
+    CHECK(apdu["state"] == "powered");
+    CHECK(apdu["atr_global_tb"] == 0xC0);
+    CHECK(apdu["atr_usb_interface"] == true);
+    sd.daemon->stop();
 }
