@@ -765,7 +765,7 @@ expect_result = "00"
                    dm.end_errno[0] != 0;
         },
         20000ms));
-    INFO(verdict_of(sd.card()));
+    INFO(sd.card().verdict().describe());
     CHECK(sd.card().verdict().passed);
     const auto& st = sd.daemon->stats();
     CHECK(st.handler_timeouts == 1);
@@ -867,7 +867,7 @@ expect_result = "00"
                    dm.end_errno[1] != 0;
         },
         20000ms));
-    INFO(verdict_of(sd.card()));
+    INFO(sd.card().verdict().describe());
     CHECK(sd.card().verdict().passed);
     CHECK(sd.daemon->stats().terminal_responses.at("20") == 1);
     REQUIRE(dm.conns.size() == 2);
