@@ -97,6 +97,8 @@ std::string describe(const Effect& effect) {
                        " bytes";
             } else if constexpr (std::is_same_v<T, Close>) {
                 return "close channel " + std::to_string(e.channel);
+            } else if constexpr (std::is_same_v<T, Abort>) {
+                return "reset channel " + std::to_string(e.channel) + " (unsent bytes discarded)";
             } else if constexpr (std::is_same_v<T, Launch>) {
                 return "launch \"" + e.application + "\" for channel " + std::to_string(e.channel);
             } else if constexpr (std::is_same_v<T, StartTimer>) {

@@ -547,16 +547,24 @@ Effects Channels::on_command_timed_out() {
         case Waiting::OpenConnect:
         case Waiting::OpenLaunch:
         case Waiting::OpenListen:
-            // The card was told '20': as far as it knows no channel was opened.
-            if (p.waiting == Waiting::OpenConnect) fx.actions.emplace_back(Close{c->id});
+            // The card was told '20': as far as it knows no channel was opened. The Close also
+            // makes the daemon ignore a late connect or launch result for this channel.
+            if (p.waiting != Waiting::OpenListen) fx.actions.emplace_back(Close{c->id});
             if (p.waiting == Waiting::OpenListen) fx.actions.emplace_back(StopListening{c->port});
             release(*c, fx);
             break;
         case Waiting::SendConnect:
-            c->tx.clear();  // the card was told the data was not sent
+            // The link is still being set up (connect, launch): nothing was written yet. The
+            // card was told the data was not sent: it is dropped, the link may still come up.
+            c->tx.clear();
             break;
         case Waiting::SendWrite:
-            break;  // already on the wire
+            // Part of the Write may be on the wire, the rest is still queued in the daemon. The
+            // card was told '20' and will send it again: the queued rest must never reach the
+            // peer (it would be a second copy), and what the peer already has is an incomplete
+            // message. So the connection is reset (docs/bip.md "A SEND DATA answered '20'").
+            reset_link(*c, fx);
+            break;
     }
     return fx;
 }
@@ -654,6 +662,23 @@ void Channels::start_launch_retries(Channel& c, Effects& fx) {
     const std::uint32_t timeout = c.launch_timeout_ms != 0 ? c.launch_timeout_ms : config_.launch_timeout_ms;
     c.connect_attempts_left = std::max<std::uint32_t>(1, timeout / config_.launch_retry_ms);
     fx.actions.emplace_back(StartTimer{c.id, config_.launch_retry_ms});
+}
+
+void Channels::reset_link(Channel& c, Effects& fx) {
+    fx.actions.emplace_back(Abort{c.id});
+    c.tx.clear();
+    c.reading_paused = false;  // no connection to resume reading on
+    if (c.mode == Mode::UiccServer) {
+        // The client's connection is gone: back to LISTEN for the next one ('41 00' event);
+        // what it sent stays readable.
+        c.state = ChannelState::Listen;
+    } else {
+        // Terminal Server Mode / client mode: the link is down but the channel stays open; the
+        // next send immediately connects again, as on an on-demand link, so the card's retry is
+        // delivered once, on a new connection.
+        c.state = ChannelState::Idle;
+    }
+    queue_channel_status(c, fx);  // 7.5.11: a link change the card did not ask for
 }
 
 void Channels::link_dropped(Channel& c, Effects& fx) {

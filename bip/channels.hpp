@@ -89,7 +89,13 @@ public:
     // the wait ends at once as if launch_timeout_ms had passed ('3A'/'12').
     Effects on_launched_app_exited(ChannelId id, bool success);
     Effects on_timer(ChannelId id);
-    // cat::Session answered the pending command itself (HandlerTimedOut): forget it.
+    // cat::Session answered the pending command itself with '20' (HandlerTimedOut). What the
+    // command set in motion is undone so the card's retry is the only copy that arrives: an
+    // OPEN CHANNEL's connect / launch / listen is dropped with its channel; a SEND DATA waiting
+    // for its link loses its data; a SEND DATA whose Write is in progress gets its connection
+    // reset (Abort: the unsent rest never reaches the peer), the channel's link goes back to
+    // "not established" (UICC server mode: LISTEN) with a Channel status event, and the next
+    // send immediately connects again (docs/bip.md).
     Effects on_command_timed_out();
     // The card is gone or was reset: every channel closes, every listener stops.
     Effects card_removed();
@@ -127,6 +133,8 @@ private:
     std::size_t flush(Channel& c, Effects& fx);
     void start_launch_retries(Channel& c, Effects& fx);
     void link_dropped(Channel& c, Effects& fx);
+    // The connection is reset after a SEND DATA '20' (see on_command_timed_out).
+    void reset_link(Channel& c, Effects& fx);
     void queue_channel_status(const Channel& c, Effects& fx);
     void queue_data_available(const Channel& c, Effects& fx);
     bool pending_on(ChannelId id, Waiting w) const;

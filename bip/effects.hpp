@@ -44,6 +44,12 @@ struct Write {
 struct Close {
     ChannelId channel = 0;
 };
+// Reset the channel's connection: whatever of its Write is not yet on the wire is discarded
+// (TCP: an abortive close, RST, so the peer sees ECONNRESET rather than a clean end of a cut
+// message). Sent when cat::Session answered a SEND DATA '20' while its Write was in progress.
+struct Abort {
+    ChannelId channel = 0;
+};
 // Start the terminal application registered for the channel's port (answer on_launch_result).
 struct Launch {
     ChannelId channel = 0;
@@ -67,8 +73,8 @@ struct QueueEnvelope {
     cat::Bytes ber;
 };
 
-using Effect = std::variant<Connect, Listen, StopListening, Write, Close, Launch, StartTimer, CancelTimer,
-                            ResumeReading, QueueEnvelope>;
+using Effect = std::variant<Connect, Listen, StopListening, Write, Close, Abort, Launch, StartTimer,
+                            CancelTimer, ResumeReading, QueueEnvelope>;
 
 // What one input produced, in order.
 //  - `response`: the TERMINAL RESPONSE to the command just handed in (return it from the

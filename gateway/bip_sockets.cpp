@@ -10,8 +10,11 @@
 #include <boost/asio/write.hpp>
 #pragma GCC diagnostic pop
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <linux/sockios.h>
 #include <nlohmann/json.hpp>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <variant>
@@ -33,6 +36,32 @@ using DatagramSocket = asio::generic::datagram_protocol::socket;
 // Stream reads go in pieces of at most this; a datagram can be up to 64 KiB.
 constexpr std::size_t kStreamChunk = 16 * 1024;
 constexpr std::size_t kDatagramMax = 65536;
+// After a SEND DATA '20': how long earlier bytes (answered '00') may take to reach the DM Client
+// before its connection is reset anyway, and how many such connections may wait at once.
+constexpr std::chrono::seconds kDrainMax{30};
+constexpr std::size_t kMaxDraining = bip::kMaxChannels;
+constexpr std::chrono::milliseconds kDrainPoll{20};
+
+// An abortive close: the kernel drops what it still queues and sends a TCP RST.
+template <class Socket>
+void reset_connection(Socket& socket) {
+    boost::system::error_code ignored;
+    socket.set_option(asio::socket_base::linger(true, 0), ignored);
+    socket.close(ignored);
+}
+
+// TCP: bytes written and not yet acknowledged by the peer (SIOCOUTQ); nullopt otherwise.
+template <class Socket>
+std::optional<std::size_t> unacknowledged(Socket& socket) {
+    sockaddr_storage a{};
+    socklen_t len = sizeof a;
+    if (::getsockname(socket.native_handle(), reinterpret_cast<sockaddr*>(&a), &len) != 0)
+        return std::nullopt;
+    if (a.ss_family != AF_INET && a.ss_family != AF_INET6) return std::nullopt;
+    int n = 0;
+    if (::ioctl(socket.native_handle(), SIOCOUTQ, &n) != 0 || n < 0) return std::nullopt;
+    return static_cast<std::size_t>(n);
+}
 
 bip::ChannelsConfig channels_config(const Config& config) {
     bip::ChannelsConfig c;
@@ -131,6 +160,11 @@ void BipSockets::close_all() {
         if (slots_[i].timer) slots_[i].timer->cancel();
     }
     while (!listeners_.empty()) stop_listening(listeners_.begin()->first);
+    for (auto& d : draining_) {
+        if (d.timer) d.timer->cancel();
+        if (d.socket) reset_connection(*d.socket);
+    }
+    draining_.clear();
 }
 
 template <class F>
@@ -166,6 +200,8 @@ void BipSockets::execute(const bip::Effect& effect) {
                 write(e);
             } else if constexpr (std::is_same_v<T, bip::Close>) {
                 close(e.channel);
+            } else if constexpr (std::is_same_v<T, bip::Abort>) {
+                abort(e.channel);
             } else if constexpr (std::is_same_v<T, bip::Launch>) {
                 launch(e);
             } else if constexpr (std::is_same_v<T, bip::StartTimer>) {
@@ -333,11 +369,9 @@ void BipSockets::write(const bip::Write& w) {
         run(channels_.on_write_done(id));
     };
     if (s->stream) {
-        auto data = std::make_shared<cat::Bytes>(w.data);
-        asio::async_write(*s->stream, asio::buffer(*data),
-                          [done, data](const boost::system::error_code& error, std::size_t n) {
-                              done(error, n, data->size());
-                          });
+        // Piece by piece, counting what the kernel took (abort() needs it).
+        s->write_progress = 0;
+        write_stream(w.channel, generation, std::make_shared<cat::Bytes>(w.data), done);
         return;
     }
     // One datagram per Write; wap-push+udp wraps it as a connectionless WSP Push PDU.
@@ -347,6 +381,26 @@ void BipSockets::write(const bip::Write& w) {
                             [done, data](const boost::system::error_code& error, std::size_t n) {
                                 done(error, n, data->size());
                             });
+}
+
+void BipSockets::write_stream(
+    bip::ChannelId id, std::uint64_t generation, std::shared_ptr<cat::Bytes> data,
+    std::function<void(const boost::system::error_code&, std::size_t, std::size_t)> done) {
+    Slot* s = slot(id);
+    if (s == nullptr || s->generation != generation || !s->stream) return;
+    const std::size_t at = s->write_progress;
+    s->stream->async_write_some(
+        asio::buffer(data->data() + at, data->size() - at),
+        [this, id, generation, data, done](const boost::system::error_code& error, std::size_t n) {
+            Slot* now = slot(id);
+            if (daemon_.stopped() || now == nullptr || now->generation != generation) return;
+            now->write_progress += n;
+            if (!error && now->write_progress < data->size()) {
+                write_stream(id, generation, data, done);
+                return;
+            }
+            done(error, now->write_progress, data->size());
+        });
 }
 
 void BipSockets::read(bip::ChannelId id) {
@@ -407,6 +461,72 @@ void BipSockets::close(bip::ChannelId id) {
         s->datagram.reset();
     }
     s->kind = Kind::None;
+}
+
+// After a SEND DATA '20': the Write in progress is abandoned and the connection reset (an
+// abortive close, SO_LINGER 0: the kernel drops what it still queues and sends a TCP RST, so the
+// peer's read ends in ECONNRESET, never in a clean end after a cut message). Bytes written
+// before that Write were answered '00': when the kernel still holds some of them, the reset
+// waits until the peer has acknowledged them (at most kDrainMax), so they are not lost with
+// it. A unix stream peer already has every byte written: it reads them, then end of file. A
+// datagram is sent whole or not at all.
+void BipSockets::abort(bip::ChannelId id) {
+    Slot* s = slot(id);
+    if (s == nullptr) return;
+    ++resets_;
+    if (!s->stream) {
+        close(id);
+        return;
+    }
+    const auto unacked = unacknowledged(*s->stream);
+    const std::size_t keep = s->write_progress;
+    log_warn(LogCategory::Bip, "channel ", int(id),
+             ": SEND DATA answered '20' (card.pending_timeout_ms) while ",
+             s->peer.empty() ? std::string("the peer") : s->peer,
+             " did not take its bytes: the rest of the write (", keep,
+             " bytes written) discarded, connection reset",
+             unacked && *unacked > keep ? " once the earlier bytes are delivered" : "");
+    if (unacked && *unacked > keep) {
+        if (draining_.size() >= kMaxDraining) {
+            reset_connection(*draining_.front().socket);
+            draining_.front().timer->cancel();
+            draining_.pop_front();
+        }
+        Draining d;
+        d.socket = std::move(s->stream);
+        boost::system::error_code ignored;
+        d.socket->cancel(ignored);  // our write and read stop here
+        d.timer = std::make_unique<asio::steady_timer>(daemon_.io());
+        d.keep = keep;
+        d.deadline = std::chrono::steady_clock::now() + kDrainMax;
+        d.channel = id;
+        draining_.push_back(std::move(d));
+        close(id);
+        drain(std::prev(draining_.end()));
+        return;
+    }
+    reset_connection(*s->stream);
+    s->stream.reset();
+    close(id);
+}
+
+void BipSockets::drain(std::list<Draining>::iterator it) {
+    const auto unacked = unacknowledged(*it->socket);
+    const bool delivered = !unacked || *unacked <= it->keep;
+    if (delivered || std::chrono::steady_clock::now() >= it->deadline) {
+        if (!delivered)
+            log_warn(LogCategory::Bip, "channel ", int(it->channel), ": the DM Client took nothing for ",
+                     kDrainMax.count(), " s: ", *unacked - it->keep,
+                     " bytes already answered '00' are discarded with the reset");
+        reset_connection(*it->socket);
+        draining_.erase(it);
+        return;
+    }
+    it->timer->expires_after(kDrainPoll);
+    it->timer->async_wait([this, it](const boost::system::error_code& error) {
+        if (error || daemon_.stopped()) return;
+        drain(it);
+    });
 }
 
 void BipSockets::start_timer(const bip::StartTimer& t) {
@@ -584,7 +704,7 @@ nlohmann::json BipSockets::channels_json() const {
         listeners.push_back(
             {{"port", port}, {"local", l.local}, {"accepted", l.accepted}, {"refused", l.refused}});
     }
-    return {{"channels", list}, {"listeners", listeners}};
+    return {{"channels", list}, {"listeners", listeners}, {"send_resets", resets_}};
 }
 
 }  // namespace dmsc::gateway

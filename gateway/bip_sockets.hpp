@@ -17,6 +17,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
@@ -53,6 +54,8 @@ public:
     nlohmann::json channels_json() const;
     // Launched applications not yet reaped.
     std::size_t launched_running() const { return launcher_.running(); }
+    // Connections reset because a SEND DATA was answered '20' while its write was in progress.
+    std::uint64_t resets() const { return resets_; }
 
 private:
     enum class Kind : std::uint8_t { None, Stream, Datagram, WapPush };
@@ -68,8 +71,19 @@ private:
         bool connected = false;
         std::string local;  // "127.0.0.1:40000", "[::1]:1100", "/run/dm.sock", "" = none
         std::string peer;
-        pid_t launched = -1;         // the application launched for this channel, until it ends
-        std::uint64_t launches = 0;  // counts launches: an exit reports only for the latest
+        std::size_t write_progress = 0;  // bytes of the current stream Write the kernel accepted
+        pid_t launched = -1;             // the application launched for this channel, until it ends
+        std::uint64_t launches = 0;      // counts launches: an exit reports only for the latest
+    };
+    // A TCP connection reset after a SEND DATA '20' whose earlier bytes (answered '00') are still
+    // in the kernel's send queue: it is reset once only the abandoned Write's bytes are left
+    // unacknowledged (`keep`), or at `deadline`.
+    struct Draining {
+        std::unique_ptr<boost::asio::generic::stream_protocol::socket> socket;
+        std::unique_ptr<boost::asio::steady_timer> timer;
+        std::size_t keep = 0;
+        std::chrono::steady_clock::time_point deadline;
+        bip::ChannelId channel = 0;
     };
     struct Listener {
         std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor;
@@ -90,6 +104,10 @@ private:
     void connect_failed(bip::ChannelId id, const std::string& endpoint, const std::string& why);
     void write(const bip::Write& w);
     void close(bip::ChannelId id);
+    void abort(bip::ChannelId id);
+    void write_stream(bip::ChannelId id, std::uint64_t generation, std::shared_ptr<cat::Bytes> data,
+                      std::function<void(const boost::system::error_code&, std::size_t, std::size_t)> done);
+    void drain(std::list<Draining>::iterator it);
     void start_timer(const bip::StartTimer& t);
     void read(bip::ChannelId id);
     void listen(const bip::Listen& l);
@@ -106,9 +124,11 @@ private:
     bip::Channels channels_;
     std::array<Slot, bip::kMaxChannels + 1> slots_;  // index = channel id (1..7)
     std::map<std::uint16_t, Listener> listeners_;
+    std::list<Draining> draining_;
     Launcher launcher_;
     DeliveryHook delivery_hook_;
     std::uint8_t wsp_tid_ = 0;
+    std::uint64_t resets_ = 0;  // connections reset after a SEND DATA answered '20'
 };
 
 }  // namespace dmsc::gateway

@@ -876,7 +876,12 @@ void Daemon::register_registry_commands(DebugServer& server) {
             }
             auto event = registry::parse_platform_event(name, args);
             if (!event) throw CommandError(event.error());
+            const std::uint64_t dropped_before = registry_->envelopes_dropped();
             const bool queued = registry_->inject(event.value());
+            const bool dropped = registry_->envelopes_dropped() != dropped_before;
+            if (dropped)
+                log_warn(LogCategory::Cat, "event ", name, " dropped: ", registry_->envelopes_waiting(),
+                         " ENVELOPEs already wait for the card (it keeps answering '93 00')");
             pump();
             const auto type = registry::event_type(event.value());
             const auto type_name = cat::name_of(type);
@@ -884,7 +889,9 @@ void Daemon::register_registry_commands(DebugServer& server) {
                 {"event", name},
                 {"type", type_name.empty() ? hex2(static_cast<std::uint8_t>(type)) : std::string(type_name)},
                 {"queued", queued},
-                {"result", queued ? "queued" : "filtered"}};
+                {"result", queued    ? "queued"
+                           : dropped ? "dropped"
+                                     : "filtered"}};
         },
         "inject a platform event: {\"name\":NAME,\"args\":{KEY:VALUE}}");
 }
@@ -1238,6 +1245,8 @@ nlohmann::json Daemon::stats_json() const {
           {"done", stats_.envelopes_done},
           {"failed", stats_.envelopes_failed},
           {"refused", stats_.envelopes_refused},
+          {"dropped", registry_->envelopes_dropped()},
+          {"waiting", registry_->envelopes_waiting()},
           {"busy_retries", stats_.busy_retries}}},
         {"delivery_failures", stats_.delivery_failures},
         {"errors",

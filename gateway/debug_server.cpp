@@ -127,6 +127,7 @@ public:
     }
 
     bool tracing() const { return tracing_; }
+    std::size_t queued_bytes() const { return queued_bytes_; }
     int native_handle() { return socket_.native_handle(); }
 
     void publish(const std::string& line) {
@@ -413,6 +414,12 @@ std::size_t DebugServer::trace_client_count() const {
     std::size_t n = 0;
     for (const auto& s : sessions_) n += s->tracing() ? 1 : 0;
     return n;
+}
+
+std::size_t DebugServer::largest_backlog() const {
+    std::size_t most = 0;
+    for (const auto& s : sessions_) most = std::max(most, s->queued_bytes());
+    return most;
 }
 
 void DebugServer::add_command(std::string name, Handler handler, std::string help) {

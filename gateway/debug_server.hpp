@@ -78,6 +78,9 @@ public:
     const std::string& path() const { return options_.path; }
     std::size_t client_count() const { return sessions_.size(); }
     std::size_t trace_client_count() const;
+    // The most unsent output bytes any one client has queued (bounded by max_backlog_bytes for
+    // trace records; a request's reply is written before the next request is read).
+    std::size_t largest_backlog() const;
     bool has_trace_clients() const { return trace_client_count() > 0; }
 
     // The reply line (without '\n') to one request line; public for tests.

@@ -26,13 +26,16 @@ public:
     }
     void write(eem::Bytes transfer) override {
         if (!socket_.is_open()) return;
+        queued_ += transfer.size();
         queue_.push_back(std::move(transfer));
         if (queue_.size() == 1) write_next();
     }
+    std::size_t queued_bytes() const override { return queued_; }
     void close() override {
         boost::system::error_code ec;
         if (socket_.is_open()) socket_.close(ec);
         queue_.clear();
+        queued_ = 0;
     }
     std::string describe() const override { return description_; }
 
@@ -57,6 +60,7 @@ private:
                                          fail(ec.message());
                                          return;
                                      }
+                                     queued_ -= queue_.front().size();
                                      queue_.pop_front();
                                      if (!queue_.empty()) write_next();
                                  });
@@ -73,6 +77,7 @@ private:
     Callbacks callbacks_;
     std::array<std::uint8_t, 16384> buffer_{};
     std::deque<eem::Bytes> queue_;
+    std::size_t queued_ = 0;
     bool failed_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
@@ -115,7 +120,19 @@ void EemBridge::stop() {
 bool EemBridge::send_command(eem::Command command, std::uint16_t param, eem::ByteView data) {
     eem::Bytes out;
     if (!eem::append_command(out, command, param, data)) return false;
+    if (!send_out(std::move(out))) return false;
     ++counters_.commands_out[eem::name_of(command)];
+    return true;
+}
+
+bool EemBridge::send_out(eem::Bytes out) {
+    if (pipe_->queued_bytes() + out.size() > options_.max_out_queue) {
+        if (counters_.out_queue_drops++ == 0 && options_.log)
+            options_.log(
+                "the card does not take bulk OUT transfers: " + std::to_string(pipe_->queued_bytes()) +
+                " bytes queued (max_out_queue); packets to it are dropped and counted (out_queue_drops)");
+        return false;
+    }
     pipe_->write(std::move(out));
     return true;
 }
@@ -133,10 +150,9 @@ void EemBridge::read_tap() {
         eem::Bytes out;
         if (n > options_.max_frame || !eem::append_data(out, frame, options_.send_crc)) {
             ++counters_.oversize_drops;
-        } else {
+        } else if (send_out(std::move(out))) {
             ++counters_.frames_out;
             counters_.bytes_out += n;
-            pipe_->write(std::move(out));
         }
         read_tap();
     });
@@ -182,8 +198,9 @@ nlohmann::json counters_json(const EemCounters& c) {
             {"bytes_out", c.bytes_out},           {"bytes_in", c.bytes_in},
             {"crc_frames_in", c.crc_frames_in},   {"zero_length_in", c.zero_length},
             {"errors_in", c.errors_in},           {"tap_drops", c.tap_drops},
-            {"oversize_drops", c.oversize_drops}, {"commands_in", c.commands_in},
-            {"commands_out", c.commands_out},     {"last_error", c.last_error}};
+            {"oversize_drops", c.oversize_drops}, {"out_queue_drops", c.out_queue_drops},
+            {"commands_in", c.commands_in},       {"commands_out", c.commands_out},
+            {"last_error", c.last_error}};
 }
 
 }  // namespace dmsc::gateway

@@ -38,6 +38,8 @@ public:
     virtual ~UsbPipe() = default;
     virtual void start(Callbacks callbacks) = 0;
     virtual void write(eem::Bytes transfer) = 0;
+    // Bytes written but not yet taken by the card (queued OUT transfers, the one in flight too).
+    virtual std::size_t queued_bytes() const = 0;
     virtual void close() = 0;
     virtual std::string describe() const = 0;
 };
@@ -56,6 +58,7 @@ struct EemCounters {
     std::uint64_t errors_in = 0;                        // bad CRC, bad length, reserved command
     std::uint64_t tap_drops = 0;                        // frames the TAP would not take
     std::uint64_t oversize_drops = 0;                   // TAP frames too long for EEM
+    std::uint64_t out_queue_drops = 0;                  // packets to the card dropped: OUT queue full
     std::map<std::string, std::uint64_t> commands_in;   // by name
     std::map<std::string, std::uint64_t> commands_out;  // by name
     std::string last_error;
@@ -66,6 +69,10 @@ nlohmann::json counters_json(const EemCounters& counters);
 struct EemBridgeOptions {
     bool send_crc = true;  // real CRC-32 on outgoing data packets (else the sentinel)
     std::size_t max_frame = 1518;
+    // The most bytes queued towards the card (bulk OUT) while it does not take them: a TAP frame
+    // or an Echo Response beyond it is dropped and counted (out_queue_drops), as a full NIC
+    // queue drops; the card's own Echo flood can never grow the daemon's memory.
+    std::size_t max_out_queue = 256 * 1024;
     std::function<void(const std::string&)> log;  // notable events (errors, commands)
 };
 
@@ -84,12 +91,15 @@ public:
     // Sends an EEM command (Echo carries `data`); false if refused by the encoder.
     bool send_command(eem::Command command, std::uint16_t param, eem::ByteView data = {});
     const EemCounters& counters() const { return counters_; }
+    std::size_t queued_out_bytes() const { return pipe_ ? pipe_->queued_bytes() : 0; }
     bool running() const { return running_; }
 
 private:
     void read_tap();
     void on_received(eem::ByteView bytes);
     void on_closed(const std::string& why);
+    // Hands one packet to the pipe, or drops it (counted) when the OUT queue is full.
+    bool send_out(eem::Bytes out);
 
     boost::asio::posix::stream_descriptor tap_;
     std::unique_ptr<UsbPipe> pipe_;

@@ -34,9 +34,11 @@ public:
     }
     void write(eem::Bytes transfer) override {
         if (!handle_) return;
+        queued_ += transfer.size();
         queue_.push_back(std::move(transfer));
         if (queue_.size() == 1) write_next();
     }
+    std::size_t queued_bytes() const override { return queued_; }
     void close() override {
         *alive_ = false;
         if (!handle_) return;
@@ -47,6 +49,7 @@ public:
         libusb_close(handle_);
         handle_ = nullptr;
         queue_.clear();
+        queued_ = 0;
     }
     std::string describe() const override {
         return "usb " + where_ + " interface " + std::to_string(eem_.number);
@@ -84,6 +87,7 @@ private:
                                                            : "bulk OUT status " + std::to_string(st));
             return;
         }
+        self->queued_ -= self->queue_.front().size();
         self->queue_.pop_front();
         if (!self->queue_.empty()) self->write_next();
     }
@@ -135,6 +139,7 @@ private:
     std::string where_;
     Callbacks callbacks_;
     std::deque<eem::Bytes> queue_;
+    std::size_t queued_ = 0;
     libusb_transfer* read_ = nullptr;
     libusb_transfer* write_ = nullptr;
     bool failed_ = false;

@@ -553,6 +553,7 @@ bool EventRegistry::filter(cat::EventType type) {
 std::optional<EnvelopeId> EventRegistry::offer_envelope(cat::EventType type, const cat::Envelope& env,
                                                         Outbox& out) {
     const EnvelopeId id = out.push(EnvelopeKind::EventDownload, code(type), env);
+    if (id == 0) return std::nullopt;  // the outbox is full (counted there)
     ++sent_[code(type)];
     // 7.5.5 / 7.5.6: user activity and idle screen available are reported once; the terminal
     // then removes the event from the current list.

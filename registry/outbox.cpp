@@ -18,6 +18,10 @@ std::string_view name_of(EnvelopeKind kind) {
 }
 
 EnvelopeId Outbox::push(EnvelopeKind kind, std::uint8_t detail, const cat::Envelope& envelope) {
+    if (queue_.size() >= kMaxQueued && kind != EnvelopeKind::TerminalApplications) {
+        ++dropped_;
+        return 0;
+    }
     const EnvelopeId id = next_++;
     queue_.push_back(OutgoingEnvelope{id, kind, detail, cat::encode(envelope)});
     return id;

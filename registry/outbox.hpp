@@ -37,6 +37,13 @@ inline bool is_registry_envelope(EnvelopeId id) {
 
 class Outbox {
 public:
+    // At most this many wait here (the session's own queue is full behind a card that keeps
+    // answering '93 00', and events or timer expiries keep coming). Past it an Event download
+    // or a Timer expiration is dropped and counted (dropped()); the Terminal Applications
+    // registration is always kept.
+    static constexpr std::size_t kMaxQueued = 256;
+
+    // The id of the queued ENVELOPE, or 0 when it was dropped (the outbox is full).
     EnvelopeId push(EnvelopeKind kind, std::uint8_t detail, const cat::Envelope& envelope);
     // Puts back an ENVELOPE the session would not queue (queue full), ahead of the others.
     void push_front(OutgoingEnvelope envelope);
@@ -45,11 +52,13 @@ public:
 
     bool empty() const { return queue_.empty(); }
     std::size_t size() const { return queue_.size(); }
+    std::uint64_t dropped() const { return dropped_; }
     const std::deque<OutgoingEnvelope>& queued() const { return queue_; }
 
 private:
     EnvelopeId next_ = kRegistryEnvelopeIdBase + 1;
     std::deque<OutgoingEnvelope> queue_;
+    std::uint64_t dropped_ = 0;
 };
 
 }  // namespace dmsc::registry

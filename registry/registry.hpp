@@ -91,6 +91,9 @@ public:
     std::vector<OutgoingEnvelope> take_envelopes() { return outbox_.take(); }
     void envelope_not_queued(OutgoingEnvelope envelope);
     bool has_envelopes() const { return !outbox_.empty(); }
+    // ENVELOPEs waiting in the outbox, and those dropped because it was full (Outbox::kMaxQueued).
+    std::size_t envelopes_waiting() const { return outbox_.size(); }
+    std::uint64_t envelopes_dropped() const { return outbox_.dropped(); }
     // The session's events for ids with is_registry_envelope(id); false for other ids.
     bool on_envelope_done(EnvelopeId id, cat::StatusWord sw);
     bool on_envelope_busy(EnvelopeId id);

@@ -23,28 +23,12 @@ namespace {
 // details 5 − device identities 4 − channel data header 3 = 241; 240 kept).
 constexpr std::size_t kReceiveChunk = 237;
 constexpr std::size_t kSendChunk = 240;
-constexpr std::size_t kMaxHead = 16 * 1024;
 constexpr std::uint8_t kCloseToListen = 0x01;  // CLOSE CHANNEL qualifier bit 1 (6.4.28)
 
 std::string lower(std::string_view s) {
     std::string out(s);
     for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
-bool is_token(std::string_view s) {
-    if (s.empty()) return false;
-    for (char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) == 0 && std::strchr("!#$%&'*+-.^_`|~", c) == nullptr) return false;
-    }
-    return true;
 }
 
 std::string_view reason_of(int status) {
@@ -112,132 +96,6 @@ std::string serialize(const HttpResponse& r, bool close, bool head_only, const s
     return out;
 }
 
-// Incremental HTTP/1.1 request parser (RFC 9112): request line, header fields, a
-// Content-Length body. Chunked bodies are answered 501.
-class HttpParser {
-public:
-    enum class Result : std::uint8_t { NeedMore, Request, Error };
-
-    explicit HttpParser(std::size_t max_body) : max_body_(max_body) {}
-
-    void feed(std::string_view bytes) { buf_.append(bytes); }
-
-    // Result::Request: `request()` holds it (its bytes are consumed). Result::Error:
-    // `error_status()` says which answer; the connection then closes.
-    Result next() {
-        if (head_done_) return body();
-        // RFC 9112 2.2: ignore empty lines before the request line.
-        std::size_t lead = 0;
-        while (lead + 1 < buf_.size() && buf_[lead] == '\r' && buf_[lead + 1] == '\n') lead += 2;
-        if (lead > 0) buf_.erase(0, lead);
-        const std::size_t end = buf_.find("\r\n\r\n");
-        if (end == std::string::npos) {
-            if (buf_.size() > kMaxHead) return error(431);
-            return Result::NeedMore;
-        }
-        if (end > kMaxHead) return error(431);
-        if (auto st = parse_head(std::string_view(buf_).substr(0, end + 2))) return error(*st);
-        buf_.erase(0, end + 4);
-        head_done_ = true;
-        return body();
-    }
-
-    HttpRequest take() {
-        HttpRequest r = std::move(req_);
-        req_ = HttpRequest{};
-        head_done_ = false;
-        continue_sent_ = false;
-        return r;
-    }
-    int error_status() const { return error_; }
-    // "Expect: 100-continue" on a request whose body is still coming: answer 100 once.
-    bool wants_continue() {
-        if (!head_done_ || continue_sent_ || !expect_continue_ || req_.version != "HTTP/1.1") return false;
-        continue_sent_ = true;
-        return true;
-    }
-    std::size_t buffered() const { return buf_.size(); }
-
-private:
-    Result error(int status) {
-        error_ = status;
-        return Result::Error;
-    }
-
-    Result body() {
-        if (buf_.size() < content_length_) return Result::NeedMore;
-        req_.body = buf_.substr(0, content_length_);
-        buf_.erase(0, content_length_);
-        return Result::Request;
-    }
-
-    std::optional<int> parse_head(std::string_view head) {
-        req_ = HttpRequest{};
-        content_length_ = 0;
-        expect_continue_ = false;
-        std::size_t eol = head.find("\r\n");
-        const std::string_view line = head.substr(0, eol);
-        const std::size_t s1 = line.find(' ');
-        const std::size_t s2 = s1 == std::string_view::npos ? s1 : line.find(' ', s1 + 1);
-        if (s2 == std::string_view::npos || line.find(' ', s2 + 1) != std::string_view::npos) return 400;
-        req_.method = std::string(line.substr(0, s1));
-        req_.target = std::string(line.substr(s1 + 1, s2 - s1 - 1));
-        req_.version = std::string(line.substr(s2 + 1));
-        if (!is_token(req_.method) || req_.target.empty()) return 400;
-        if (req_.version.rfind("HTTP/", 0) != 0) return 400;
-        if (req_.version != "HTTP/1.1" && req_.version != "HTTP/1.0") return 505;
-        req_.path = req_.target.substr(0, req_.target.find('?'));
-        bool have_length = false;
-        std::size_t pos = eol + 2;
-        while (pos < head.size()) {
-            eol = head.find("\r\n", pos);
-            const std::string_view field = head.substr(pos, eol - pos);
-            pos = eol + 2;
-            if (field.empty()) break;
-            if (field[0] == ' ' || field[0] == '\t') return 400;  // obs-fold (RFC 9112 5.2)
-            const std::size_t colon = field.find(':');
-            if (colon == std::string_view::npos || !is_token(field.substr(0, colon))) return 400;
-            HttpHeader h{std::string(field.substr(0, colon)), std::string(trim(field.substr(colon + 1)))};
-            const std::string name = lower(h.name);
-            if (name == "content-length") {
-                if (h.value.empty() || h.value.size() > 12 ||
-                    !std::all_of(h.value.begin(), h.value.end(),
-                                 [](char c) { return c >= '0' && c <= '9'; })) {
-                    return 400;
-                }
-                const std::size_t n = std::stoull(h.value);
-                if (have_length && n != content_length_) return 400;
-                have_length = true;
-                content_length_ = n;
-            } else if (name == "transfer-encoding") {
-                return 501;
-            } else if (name == "expect") {
-                if (lower(h.value) != "100-continue") return 417;  // RFC 9110 10.1.1
-                expect_continue_ = true;
-            }
-            req_.headers.push_back(std::move(h));
-        }
-        if (content_length_ > max_body_) return 413;
-        return std::nullopt;
-    }
-
-    std::size_t max_body_;
-    std::string buf_;
-    HttpRequest req_;
-    bool head_done_ = false;
-    std::size_t content_length_ = 0;
-    bool expect_continue_ = false;
-    bool continue_sent_ = false;
-    int error_ = 400;
-};
-
-bool wants_close(const HttpRequest& rq) {
-    const std::string* c = rq.header("Connection");
-    const std::string v = c ? lower(*c) : std::string();
-    if (rq.version == "HTTP/1.0") return v.find("keep-alive") == std::string::npos;
-    return v.find("close") != std::string::npos;
-}
-
 std::string ssl_errors() {
     std::string out;
     while (unsigned long e = ERR_get_error()) {
@@ -255,14 +113,6 @@ cat::Bytes simple_tlv(cat::Tag tag, bool cr, cat::ByteView value) {
 }
 
 }  // namespace
-
-const std::string* HttpRequest::header(std::string_view name) const {
-    const std::string want = lower(name);
-    for (const auto& h : headers) {
-        if (lower(h.name) == want) return &h.value;
-    }
-    return nullptr;
-}
 
 HttpResponse HttpResponse::make(int status, std::string body, std::string content_type) {
     HttpResponse r;
@@ -524,7 +374,7 @@ struct Scws::Impl {
             rq.channel = c.channel;
             ++stats.requests;
             HttpResponse resp = dispatch(rq);
-            const bool close = resp.close || wants_close(rq);
+            const bool close = resp.close || http_wants_close(rq);
             note(rq.method + " " + rq.target + " (" + std::to_string(rq.body.size()) + " bytes) on " +
                  where(c) + " -> " + std::to_string(resp.status) + " (" + std::to_string(resp.body.size()) +
                  " bytes)");

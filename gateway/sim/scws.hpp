@@ -38,31 +38,10 @@
 #include "cat/codes.hpp"
 #include "cat/envelope.hpp"
 #include "cat/response.hpp"
+#include "gateway/sim/http_parser.hpp"
 #include "gateway/sim/scenario.hpp"
 
 namespace dmsc::gateway::sim {
-
-struct HttpHeader {
-    std::string name;  // as sent
-    std::string value;
-};
-
-struct HttpRequest {
-    std::string method;   // "GET", "POST" ...
-    std::string target;   // as sent: "/OMA/DM?x=1"
-    std::string path;     // the target without its query: "/OMA/DM"
-    std::string version;  // "HTTP/1.1" or "HTTP/1.0"
-    std::vector<HttpHeader> headers;
-    std::string body;  // Content-Length bytes (no chunked bodies)
-    // Where it came from.
-    bool tls = false;
-    std::string psk_identity;  // the PSK identity of the TLS session ("" for plain HTTP)
-    std::uint16_t port = 0;    // the SCWS port (3516 / 4116)
-    std::uint8_t channel = 0;  // the BIP channel (1..7)
-
-    // The first header of that name (case-insensitive), or nullptr.
-    const std::string* header(std::string_view name) const;
-};
 
 struct HttpResponse {
     int status = 200;

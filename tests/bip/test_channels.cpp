@@ -368,6 +368,119 @@ TEST_CASE("A pending OPEN CHANNEL answered '20' by the session releases its chan
     CHECK_FALSE(h->on_connected(1).completion);
 }
 
+TEST_CASE("A SEND DATA answered '20' while its Write is in progress: connection reset, retry written once") {
+    Harness h;
+    const auto id = h.open_connected(1000);
+    h->on_command(send(id, kStore, pattern(100, 1)));
+    auto fx = h->on_command(send(id, kSendNow, pattern(50, 7)));
+    REQUIRE(fx.pending);
+    REQUIRE(actions_of<Write>(fx).size() == 1);
+    CHECK(actions_of<Write>(fx)[0].data.size() == 150);
+    // The peer does not read: cat::Session answers '20' itself after pending_timeout.
+    auto timed_out = h->on_command_timed_out();
+    CHECK(actions_of<Abort>(timed_out).size() == 1);  // the unsent rest is discarded, RST
+    CHECK(actions_of<Abort>(timed_out)[0].channel == id);
+    CHECK(actions_of<Write>(timed_out).empty());
+    CHECK_FALSE(h->command_pending());
+    CHECK(h->channel(id)->state == ChannelState::Idle);  // open, link not established
+    CHECK(h->channel(id)->tx.empty());
+    CHECK(h->channel(id)->bytes_sent == 0);
+    // Channel status event: link not established, no further information ('01 00' form).
+    REQUIRE(id == 1);
+    CHECK(envelopes(timed_out) == std::vector<std::string>{"D60B99010A82028281B8020100"});
+    // The late write completion of the abandoned connection answers nothing.
+    CHECK_FALSE(h->on_write_done(id).completion);
+    CHECK(h->channel(id)->bytes_sent == 0);
+    // The card's retry: a new connection, then exactly one Write with exactly its bytes.
+    auto retry = h->on_command(send(id, kSendNow, pattern(150, 1)));
+    REQUIRE(retry.pending);
+    CHECK(actions_of<Write>(retry).empty());
+    REQUIRE(actions_of<Connect>(retry).size() == 1);
+    auto connected = h->on_connected(id);
+    REQUIRE(actions_of<Write>(connected).size() == 1);
+    CHECK(actions_of<Write>(connected)[0].data == pattern(150, 1));
+    auto done = h->on_write_done(id);
+    CHECK(result_hex(done.completion) == "00");
+    CHECK(h->channel(id)->bytes_sent == 150);
+}
+
+TEST_CASE(
+    "A SEND DATA '20' on a UICC server mode channel resets the client, the channel goes back to LISTEN") {
+    Harness h;
+    const auto id = h.open_listening(4116);
+    Effects accepted;
+    REQUIRE(h->on_accept(4116, accepted) == id);
+    h->on_data(id, pattern(5));
+    auto fx = h->on_command(send(id, kSendNow, pattern(20)));
+    REQUIRE(fx.pending);
+    auto timed_out = h->on_command_timed_out();
+    CHECK(actions_of<Abort>(timed_out).size() == 1);
+    CHECK(actions_of<StopListening>(timed_out).empty());  // the port stays
+    CHECK(h->channel(id)->state == ChannelState::Listen);
+    CHECK(h->channel(id)->rx.size() == 5);  // what the client sent stays readable
+    REQUIRE(id == 1);
+    CHECK(envelopes(timed_out) == std::vector<std::string>{"D60B99010A82028281B8024100"});  // TCP LISTEN
+}
+
+TEST_CASE("A SEND DATA '20' while its on-demand link is still connecting: nothing is ever written") {
+    Harness h;
+    auto open = h->on_command(open_tsm(0x00, 1100));  // on demand
+    REQUIRE(open.response);
+    auto fx = h->on_command(send(1, kSendNow, pattern(30)));
+    REQUIRE(actions_of<Connect>(fx).size() == 1);
+    auto timed_out = h->on_command_timed_out();
+    CHECK(actions_of<Abort>(timed_out).empty());
+    CHECK(h->channel(1)->tx.empty());
+    auto connected = h->on_connected(1);  // the connect finishes after the '20'
+    CHECK(actions_of<Write>(connected).empty());
+    CHECK_FALSE(connected.completion);
+    CHECK(h->channel(1)->state == ChannelState::Established);
+}
+
+TEST_CASE(
+    "A pending OPEN CHANNEL with a launch in progress answered '20': channel released, late result ignored") {
+    Harness h({}, /*launch=*/true);
+    auto fx = h->on_command(open_tsm(kImmediate, 1100));
+    REQUIRE(fx.pending);
+    auto launch = h->on_connect_failed(1);
+    REQUIRE(actions_of<Launch>(launch).size() == 1);
+    auto timed_out = h->on_command_timed_out();
+    CHECK(actions_of<Close>(timed_out).size() == 1);  // the daemon drops the late launch result
+    CHECK(h->open_channels() == 0);
+    CHECK_FALSE(h->on_launch_result(1, LaunchOutcome::Started).completion);
+    CHECK(h->open_channels() == 0);
+}
+
+TEST_CASE(
+    "Bounded input: OPEN CHANNEL asking 65535 gets bip.buffer_size; 1 MiB offered, the buffers stay at it") {
+    ChannelsConfig c;
+    c.max_buffer_size = 1400;
+    Harness h(c);
+    auto fx = h->on_command(open_tsm(kImmediate, 1100, 65535));
+    REQUIRE(actions_of<Connect>(fx).size() == 1);
+    auto done = h->on_connected(1);
+    REQUIRE(done.completion);
+    CHECK(result_hex(done.completion) == "07");  // performed with modification, size granted
+    CHECK(h->channel(1)->buffer_size == 1400);
+    // The DM Client sends 1 MiB: whatever the daemon hands in, the Rx buffer holds 1400.
+    std::size_t offered = 0;
+    for (int i = 0; i < 1024; ++i) {
+        h->on_data(1, Bytes(1024, 0x33));
+        offered += 1024;
+        CHECK(h->channel(1)->rx.size() <= 1400);
+        CHECK(h->rx_room(1) == 1400 - h->channel(1)->rx.size());
+    }
+    CHECK(h->channel(1)->rx.size() == 1400);
+    CHECK(h->channel(1)->bytes_received + h->channel(1)->bytes_dropped == offered);
+    // The card stores 1 MiB in 240-byte SEND DATA (store): refused '3A'/'04' past 1400.
+    for (int i = 0; i < 4370; ++i) {
+        auto r = h->on_command(send(1, kStore, Bytes(240, 0x44)));
+        CHECK(h->channel(1)->tx.size() <= 1400);
+        if (h->channel(1)->tx.size() + 240 > 1400 && i > 10) CHECK(result_hex(r.response) == "3A04");
+    }
+    CHECK(h->channel(1)->tx.size() == 1200);  // 5 × 240: a sixth would not fit
+}
+
 TEST_CASE("Snapshot for dmsc-ctl channels") {
     Harness h;
     const auto id = h.open_connected(500);

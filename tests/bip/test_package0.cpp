@@ -419,3 +419,30 @@ TEST_CASE("what the daemon's wap-push+udp delivery sends (bip/wsp_push) unwraps 
         CHECK(p->kind() == (h == kDm20Hex ? Package0Kind::Dm20 : Package0Kind::Dm12));
     }
 }
+
+TEST_CASE(
+    "Bounded input: a 62 KB DM 2.0 Package#0 of 31 unknown options: kept once, nothing beyond the input") {
+    // OC is 5 bits (at most 31 options), each option's length 12 bits: the inspection keeps at
+    // most 31 options whose values together are never more than the delivered bytes.
+    cat::Bytes b{0x2F, 0x80};  // VER 2, OC 31
+    for (int i = 0; i < 31; ++i) {
+        const std::uint16_t delta = i == 0 ? 7 : 1;  // options 7..37: none of the six standard
+        const std::uint16_t length = 2000;
+        b.push_back(static_cast<std::uint8_t>((delta << 4) | (length >> 8)));
+        b.push_back(static_cast<std::uint8_t>(length & 0xFF));
+        b.insert(b.end(), length, static_cast<std::uint8_t>(i));
+    }
+    auto p = decode_package0(b);
+    REQUIRE_MESSAGE(p.ok(), p.error().describe());
+    REQUIRE(p->kind() == Package0Kind::Dm20);
+    const auto& n = std::get<Dm20Notification>(p->body);
+    CHECK(n.unknown.size() == 31);
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < n.unknown.size(); ++i) kept += n.unknown[i].value.size();
+    CHECK(kept <= b.size());
+    CHECK(p->notification.size() == b.size());
+    CHECK(p->notes.size() <= 32);
+    // Announcing more than the bytes hold is an error naming the option, not a larger buffer.
+    cat::Bytes cut(b.begin(), b.begin() + 3000);
+    CHECK_FALSE(decode_package0(cut).ok());
+}

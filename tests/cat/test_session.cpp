@@ -530,6 +530,33 @@ TEST_CASE("Session: T=0 61 XX is followed by GET RESPONSE with Le XX and the dat
     CHECK(done[0].sw == StatusWord{0x90, 0x00});
 }
 
+TEST_CASE("Bounded input: a card chaining 61 00 with 256 bytes each forever: given up after max_followups") {
+    // Each '61 XX' answer adds its data to what the ENVELOPE's answer will be; a card that never
+    // stops would grow it without end. The follow-up limit (16 by default) bounds it to
+    // (max_followups + 1) answers.
+    SessionConfig config = uicc_config();
+    config.max_followups = 16;
+    Rig rig(config);
+    rig.ready();
+    REQUIRE(rig.session.queue_envelope(hex("D600"), 7));
+    CHECK(rig.next() == "80C2000002D60000");
+    const std::string chunk = std::string(512, 'A') + "6100";  // 256 bytes + '61 00'
+    int get_responses = 0;
+    rig.card("6100");
+    for (int i = 0; i < 1000; ++i) {
+        const auto apdu = rig.session.next_apdu(rig.now);
+        if (!apdu) break;
+        CHECK(to_hex(apdu->encode()) == "00C0000000");
+        ++get_responses;
+        rig.card(chunk);
+    }
+    CHECK(get_responses == 16);
+    auto failed = only<EnvelopeFailed>(rig.events());
+    REQUIRE(failed.size() == 1);
+    CHECK(failed[0].id == 7);
+    CHECK(failed[0].reason == FailReason::TooManyFollowups);
+}
+
 TEST_CASE("Session: GET RESPONSE ending in 91 XX fetches next") {
     Rig rig;
     rig.ready();

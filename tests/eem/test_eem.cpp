@@ -3,6 +3,7 @@
 // several packets per transfer, packets split across transfers, malformed input.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "eem/eem.hpp"
@@ -189,4 +190,39 @@ TEST_CASE("encoder limits") {
     CHECK_FALSE(append_command(out, Command::Tickle, 0, b({1})));
     CHECK_FALSE(append_command(out, Command::ResponseHint, 0x800));
     CHECK(out.empty());
+}
+
+TEST_CASE(
+    "Bounded input: 8 MiB of card bytes in 512-byte transfers never leave more than one packet buffered") {
+    // Longest packets the header allows (data 0x3FFF, echo 0x7FF), interleaved with garbage
+    // headers, fed as USB bulk transfers; the decoder is drained after each one as the bridge
+    // does. What stays is at most one unfinished packet: header + 0x3FFF bytes.
+    Decoder d(1518);
+    Bytes stream;
+    std::uint32_t x = 12345;
+    while (stream.size() < 8 * 1024 * 1024) {
+        x = x * 1103515245U + 12345U;
+        switch (x % 4) {
+            case 0:  // a data packet claiming the longest length: an oversize frame, skipped
+                stream.push_back(0xFF);
+                stream.push_back(0x3F);
+                stream.insert(stream.end(), kMaxDataLength, 0xEE);
+                break;
+            case 1:  // the longest echo
+                append_command(stream, Command::Echo, kMaxEchoLength, Bytes(kMaxEchoLength, 0x11));
+                break;
+            default:  // random header bytes
+                for (int i = 0; i < 7; ++i) stream.push_back(static_cast<std::uint8_t>(x >> (i * 3)));
+                break;
+        }
+    }
+    std::size_t most = 0;
+    std::size_t packets = 0;
+    for (std::size_t at = 0; at < stream.size(); at += 512) {
+        d.feed(ByteView(stream).subspan(at, std::min<std::size_t>(512, stream.size() - at)));
+        while (d.next()) ++packets;
+        most = std::max(most, d.buffered());
+    }
+    CHECK(packets > 1000);
+    CHECK(most <= 2 + kMaxDataLength);
 }

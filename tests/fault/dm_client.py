@@ -2,7 +2,8 @@
 """tests/fault/dm_client.py — a stand-in DM Client run as its own process, so a fault test can
 kill it (SIGKILL) like a crashing application. Listens on 127.0.0.1:PORT; every accepted
 connection's bytes go to OUTDIR/conn-N.bin (N from 1, or after the files already there; flushed as they arrive) and
-OUTDIR/conn-N.done is created when the peer closes. Stdlib only.
+OUTDIR/conn-N.done is created when the peer closes, holding how: "eof" (a clean close) or
+"reset" (the read failed: ECONNRESET after the gateway reset the connection). Stdlib only.
 
 usage: dm_client.py PORT OUTDIR [--no-read] [--rcvbuf BYTES] [--reply-after N HEX]
   --no-read            accept but never read (back-pressure), until SIGUSR1 says "read now"
@@ -22,12 +23,14 @@ start_reading = threading.Event()
 
 def serve(conn, path, reply_after, reply):
     got = 0
+    how = 'eof'
     with conn, open(path + '.bin', 'wb') as out:
         start_reading.wait()
         while True:
             try:
                 chunk = conn.recv(65536)
             except OSError:
+                how = 'reset'
                 break
             if not chunk:
                 break
@@ -36,7 +39,8 @@ def serve(conn, path, reply_after, reply):
             if reply and got < reply_after <= got + len(chunk):
                 conn.sendall(reply)
             got += len(chunk)
-    open(path + '.done', 'w').close()
+    with open(path + '.done', 'w') as f:
+        f.write(how)
 
 
 def main():

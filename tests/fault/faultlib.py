@@ -224,6 +224,15 @@ socket = "{CTL_SOCKET}"
                 out.append(f.read())
             n += 1
 
+    def connection_ends(self):
+        """How each closed DM Client connection ended, in connection order: 'eof' or 'reset'
+        (None for one still open)."""
+        out = []
+        for n in range(1, len(self.deliveries()) + 1):
+            p = os.path.join(self.dm_dir, f'conn-{n}.done')
+            out.append(open(p).read().strip() if os.path.exists(p) else None)
+        return out
+
     def connections_closed(self):
         return len([f for f in os.listdir(self.dm_dir) if f.endswith('.done')]) \
             if os.path.isdir(self.dm_dir) else 0

@@ -9,9 +9,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #pragma GCC diagnostic pop
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -607,4 +612,273 @@ TEST_CASE("DM_SC flow: daemon + simulated card (dm-demo.toml) + demo DM Client, 
     CHECK(outcome.notification_id == 7u);
     CHECK(outcome.devinfo.at("DevID") == o.devinfo.dev_id);
     CHECK(sd.card().verdict().failures.empty());
+}
+
+namespace {
+
+// A stand-in DM Client on plain POSIX sockets, stepped from the test's loop: a listener whose
+// accepted connections start with a tiny receive window (SO_RCVBUF 2048, TCP_MAXSEG 536 on the
+// listener, so the daemon's loopback send queue stays small too) and are read only when the
+// test says so.
+struct StalledDmClient {
+    int listener = -1;
+    std::vector<int> conns;
+    std::vector<cat::Bytes> received;
+    std::vector<int> end_errno;  // per connection: 0 while open, -1 clean end, else errno
+    std::vector<bool> reading;
+
+    explicit StalledDmClient(std::uint16_t port) {
+        listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        REQUIRE(listener >= 0);
+        int one = 1;
+        int rcvbuf = 2048;
+        int mss = 536;
+        ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        ::setsockopt(listener, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+        ::setsockopt(listener, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(listener, 8) == 0);
+    }
+    ~StalledDmClient() {
+        for (int fd : conns) ::close(fd);
+        ::close(listener);
+    }
+    // Accepts what is waiting; reads every connection marked for reading.
+    void poll() {
+        for (;;) {
+            const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd < 0) break;
+            conns.push_back(fd);
+            received.emplace_back();
+            end_errno.push_back(0);
+            reading.push_back(conns.size() > 1);  // the first connection is the stalled one
+        }
+        for (std::size_t i = 0; i < conns.size(); ++i) {
+            while (reading[i] && end_errno[i] == 0) {
+                std::array<std::uint8_t, 4096> buf{};
+                const ssize_t n = ::recv(conns[i], buf.data(), buf.size(), 0);
+                if (n > 0) {
+                    received[i].insert(received[i].end(), buf.begin(), buf.begin() + n);
+                } else if (n == 0) {
+                    end_errno[i] = -1;
+                } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    break;
+                } else {
+                    end_errno[i] = errno;
+                }
+            }
+        }
+    }
+    // Bytes waiting unread in a connection's receive queue (the DM Client's kernel has them).
+    int unread(std::size_t i) const {
+        int n = 0;
+        return ::ioctl(conns.at(i), FIONREAD, &n) == 0 ? n : -1;
+    }
+};
+
+cat::Bytes big_message(std::size_t n) {
+    cat::Bytes m(n);
+    for (std::size_t i = 0; i < n; ++i) m[i] = static_cast<std::uint8_t>((i * 7 + i / 251) & 0xFF);
+    return m;
+}
+
+}  // namespace
+
+// docs/bip.md "A SEND DATA answered '20'": the DM Client does not read, the send immediately
+// cannot be written within card.pending_timeout_ms, the session answers '20'. The connection
+// is reset at that moment: not one byte of the SEND DATA reaches the DM Client afterwards (it
+// reads what its socket already held, then ECONNRESET; never the whole message), and the
+// card's retry on the same channel goes out on a new connection, delivered exactly once.
+TEST_CASE("Daemon: a SEND DATA answered '20' is never delivered later; the card's retry arrives once") {
+    const std::uint16_t port = free_port();
+    const cat::Bytes message = big_message(60000);  // well beyond the stalled connection's pipe
+    const std::string hex = cat::to_hex(message);
+    const std::string scenario = R"toml(
+[[step]]
+name = "register events"
+on = "profile"
+command = "set_up_event_list"
+events = ["data-available", "channel-status"]
+expect_result = "00"
+
+[[step]]
+name = "open channel"
+on = "terminal-applications"
+command = "open_channel"
+port = "registered"
+buffer_size = 65535
+expect_result = "00"
+
+[[step]]
+name = "send, the DM Client does not read"
+on = "response"
+command = "send_data"
+chunk = 240
+data = ")toml" + hex + R"toml("
+expect_result = ["00", "20"]
+
+[[step]]
+name = "the card sends it again"
+on = "response"
+command = "send_data"
+chunk = 240
+data = ")toml" + hex + R"toml("
+expect_result = "00"
+
+[[step]]
+name = "close"
+on = "response"
+command = "close_channel"
+expect_result = "00"
+)toml";
+    Config config = config_with_dm_client(port);
+    config.bip.buffer_size = 65535;
+    config.card.pending_timeout_ms = 400;
+    StalledDmClient dm(port);
+    SimDaemon sd(scenario, config, kOptions);
+    sd.daemon->start();
+
+    // Until the session gave up on the send immediately.
+    REQUIRE(step_until(
+        sd.io(),
+        [&] {
+            dm.poll();
+            return sd.daemon->stats().handler_timeouts >= 1;
+        },
+        20000ms));
+    REQUIRE(dm.conns.size() >= 1);
+    const int held = dm.unread(0);  // what the stalled DM Client's kernel had at the '20'
+    INFO("unread on the stalled connection at the '20': " << held);
+    CHECK(held >= 0);
+    CHECK(static_cast<std::size_t>(held) < message.size());
+    dm.reading[0] = true;  // the stalled DM Client reads now
+
+    REQUIRE(step_until(
+        sd.io(),
+        [&] {
+            dm.poll();
+            return sd.card().verdict().runs_completed == 1 && dm.conns.size() >= 2 && dm.end_errno[1] != 0 &&
+                   dm.end_errno[0] != 0;
+        },
+        20000ms));
+    INFO(sd.card().verdict().describe());
+    CHECK(sd.card().verdict().passed);
+    const auto& st = sd.daemon->stats();
+    CHECK(st.handler_timeouts == 1);
+    CHECK(st.terminal_responses.at("20") == 1);
+    CHECK(sd.daemon->bip().resets() == 1);
+    CHECK(sd.daemon->bip().channels_json()["send_resets"] == 1);
+    // The stalled connection: exactly what its socket held at the '20', a prefix of the
+    // message, then a reset, not a clean end.
+    REQUIRE(dm.conns.size() == 2);
+    CHECK(dm.received[0].size() == static_cast<std::size_t>(held));
+    CHECK(std::equal(dm.received[0].begin(), dm.received[0].end(), message.begin()));
+    CHECK(dm.end_errno[0] == ECONNRESET);
+    // The retry: a second connection carrying the message exactly once, closed cleanly by the
+    // card's CLOSE CHANNEL.
+    CHECK(dm.received[1] == message);
+    CHECK(dm.end_errno[1] == -1);
+}
+
+// The same, with an earlier SEND DATA answered '00' whose bytes are still in the kernel's send
+// queue (the DM Client has not acknowledged them) when the next one is answered '20': the reset
+// waits until they reached the DM Client, so it gets the earlier message whole, then at most a
+// part of the abandoned one, then ECONNRESET; the retry arrives once on a new connection.
+TEST_CASE(
+    "Daemon: a SEND DATA '20' reset keeps the earlier '00' message whole for a DM Client that reads late") {
+    const std::uint16_t port = free_port();
+    const cat::Bytes first = big_message(12000);  // answered '00': the kernel took it all
+    cat::Bytes second = big_message(60000);
+    std::reverse(second.begin(), second.end());
+    const std::string scenario = R"toml(
+[[step]]
+name = "register events"
+on = "profile"
+command = "set_up_event_list"
+events = ["data-available", "channel-status"]
+expect_result = "00"
+
+[[step]]
+name = "open channel"
+on = "terminal-applications"
+command = "open_channel"
+port = "registered"
+buffer_size = 65535
+expect_result = "00"
+
+[[step]]
+name = "first message"
+on = "response"
+command = "send_data"
+chunk = 240
+data = ")toml" + cat::to_hex(first) +
+                                 R"toml("
+expect_result = "00"
+
+[[step]]
+name = "second message, the DM Client does not read"
+on = "response"
+command = "send_data"
+chunk = 240
+data = ")toml" + cat::to_hex(second) +
+                                 R"toml("
+expect_result = ["00", "20"]
+
+[[step]]
+name = "the card sends it again"
+on = "response"
+command = "send_data"
+chunk = 240
+data = ")toml" + cat::to_hex(second) +
+                                 R"toml("
+expect_result = "00"
+
+[[step]]
+name = "close"
+on = "response"
+command = "close_channel"
+expect_result = "00"
+)toml";
+    Config config = config_with_dm_client(port);
+    config.bip.buffer_size = 65535;
+    config.card.pending_timeout_ms = 400;
+    StalledDmClient dm(port);
+    SimDaemon sd(scenario, config, kOptions);
+    sd.daemon->start();
+    REQUIRE(step_until(
+        sd.io(),
+        [&] {
+            dm.poll();
+            return sd.daemon->stats().handler_timeouts >= 1;
+        },
+        20000ms));
+    REQUIRE(dm.conns.size() >= 1);
+    CHECK(static_cast<std::size_t>(dm.unread(0)) < first.size());  // the first one is not all there yet
+    dm.reading[0] = true;
+    REQUIRE(step_until(
+        sd.io(),
+        [&] {
+            dm.poll();
+            return sd.card().verdict().runs_completed == 1 && dm.conns.size() >= 2 && dm.end_errno[0] != 0 &&
+                   dm.end_errno[1] != 0;
+        },
+        20000ms));
+    INFO(sd.card().verdict().describe());
+    CHECK(sd.card().verdict().passed);
+    CHECK(sd.daemon->stats().terminal_responses.at("20") == 1);
+    REQUIRE(dm.conns.size() == 2);
+    const cat::Bytes& got = dm.received[0];
+    INFO("first connection: " << got.size() << " bytes");
+    REQUIRE(got.size() >= first.size());
+    CHECK(std::equal(first.begin(), first.end(), got.begin()));  // the '00' message, whole
+    const std::size_t rest = got.size() - first.size();
+    CHECK(rest < second.size());  // never the whole '20' message
+    CHECK(std::equal(got.begin() + static_cast<std::ptrdiff_t>(first.size()), got.end(), second.begin()));
+    CHECK(dm.end_errno[0] == ECONNRESET);
+    CHECK(dm.received[1] == second);
+    CHECK(dm.end_errno[1] == -1);
 }

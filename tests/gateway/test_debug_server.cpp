@@ -13,7 +13,9 @@
 #pragma GCC diagnostic ignored "-Wnull-dereference"  // GCC 12 false positive inside Asio
 #include <boost/asio/io_context.hpp>
 #pragma GCC diagnostic pop
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -318,6 +320,52 @@ TEST_CASE("Debug socket: a trace client that does not read loses records, counte
     server.publish_apdu(record());
     CHECK(json::parse(c.line())["sw"] == "9000");
     CHECK(server.client_count() == 1);
+}
+
+TEST_CASE(
+    "Bounded input: a trace client that never reads: its unsent output stays within max_backlog_bytes") {
+    Fixture f;
+    f.options.max_backlog_bytes = 16 * 1024;
+    auto& server = f.start();
+    Client c(f.io, f.options.path);
+    REQUIRE(c.reply(R"({"cmd":"trace"})")["ok"] == true);
+    std::size_t most = 0;
+    for (int i = 0; i < 20000; ++i) {  // about 20 MB of records
+        server.publish_apdu(record());
+        if (i % 200 == 0) run_a_little(f.io);
+        most = std::max(most, server.largest_backlog());
+    }
+    CHECK(most <= f.options.max_backlog_bytes);
+    CHECK(server.client_count() == 1);
+}
+
+TEST_CASE("Bounded input: a client pipelining requests without reading replies holds one reply at most") {
+    Fixture f;
+    auto& server = f.start();
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", f.options.path.c_str());
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    const std::string request = R"({"cmd":"echo","pad":")" + std::string(200, 'x') + "\"}\n";
+    std::size_t sent = 0;
+    std::size_t most = 0;
+    int stalls = 0;
+    while (stalls < 50 && sent < 64 * 1024 * 1024) {
+        const ssize_t n = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            sent += static_cast<std::size_t>(n);
+        } else {
+            ++stalls;  // the daemon stopped reading: the kernel buffers are full
+            run_a_little(f.io);
+        }
+        most = std::max(most, server.largest_backlog());
+    }
+    INFO("bytes of requests the client got in: " << sent);
+    CHECK(sent > 64 * 1024);
+    CHECK(most <= 1024);  // one echo reply (about 260 bytes), never the thousands owed
+    ::close(fd);
 }
 
 TEST_CASE("Debug socket: clients past the cap are told and closed") {
