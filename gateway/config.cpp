@@ -309,7 +309,11 @@ bool split_host_port(std::string_view text, std::string& host, std::uint16_t& po
 }
 
 void read_card(Section& s, Context& ctx, CardConfig& card) {
-    s.choice("link", card.link, {{"pcsc", LinkKind::Pcsc}, {"iccd", LinkKind::Iccd}, {"sim", LinkKind::Sim}});
+    s.choice("link", card.link,
+             {{"pcsc", LinkKind::Pcsc},
+              {"iccd", LinkKind::Iccd},
+              {"sim", LinkKind::Sim},
+              {"auto", LinkKind::Auto}});
     s.string("reader", card.reader);
     if (s.string("scenario", card.scenario)) card.scenario = ctx.resolve(card.scenario);
     s.string("usb", card.usb);
@@ -675,6 +679,52 @@ void read_eem(Section& s, EemConfig& eem) {
     s.string("hosts_file", eem.hosts_file);
     s.string("hostname", eem.hostname);
     s.boolean("crc", eem.crc);
+    s.boolean("dhcp", eem.dhcp);
+    s.integer("dhcp_lease", 60, 604800, eem.dhcp_lease);
+    {
+        // The card's address must be a host on the terminal's subnet (the link's other end):
+        // the DHCP server hands it out, the hosts line names it.
+        Ipv4Prefix net, card;
+        std::string why;
+        if (parse_ipv4_prefix(eem.address, net, why) && net.prefix <= 30 &&
+            parse_ipv4_prefix(eem.uicc_address, card, why)) {
+            const std::uint32_t mask = net.prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - net.prefix);
+            if ((card.address & mask) != (net.address & mask) || card.address == net.address ||
+                (card.address & ~mask) == 0 || (card.address & ~mask) == ~mask)
+                s.error("uicc_address", toml_quote(eem.uicc_address) + " is not a host address of " +
+                                            toml_quote(eem.address) +
+                                            " other than the terminal's; use e.g. the other end of the /30");
+        }
+    }
+    Ipv6Prefix net6;
+    bool have_net6 = false;
+    if (s.string("address6", eem.address6) && !eem.address6.empty()) {
+        std::string why;
+        if (!parse_ipv6_prefix(eem.address6, net6, why))
+            s.error("address6", why);
+        else if (net6.prefix > 126)
+            s.error("address6", toml_quote(eem.address6) + ": use a prefix of 126 or shorter (e.g. /64)");
+        else
+            have_net6 = true;
+    }
+    if (s.string("uicc_address6", eem.uicc_address6) && !eem.uicc_address6.empty()) {
+        Ipv6Prefix card6;
+        std::string why;
+        if (!parse_ipv6_prefix(eem.uicc_address6, card6, why)) {
+            s.error("uicc_address6", why);
+        } else if (eem.address6.empty()) {
+            s.error("uicc_address6", "needs eem.address6 (the terminal's IPv6 address on the same prefix)");
+        } else if (have_net6) {
+            bool same = card6.address != net6.address;
+            for (unsigned bit = 0; bit < net6.prefix && same; ++bit) {
+                const unsigned byte = bit / 8, mask = 0x80U >> (bit % 8);
+                same = (card6.address[byte] & mask) == (net6.address[byte] & mask);
+            }
+            if (!same)
+                s.error("uicc_address6", toml_quote(eem.uicc_address6) + " is not another address in " +
+                                             toml_quote(eem.address6));
+        }
+    }
     if (s.string("usb", eem.usb)) {
         std::string why;
         if (!iccd::parse_device_selector(eem.usb, why)) s.error("usb", why);
@@ -732,6 +782,8 @@ std::string_view name_of(LinkKind v) {
             return "iccd";
         case LinkKind::Sim:
             return "sim";
+        case LinkKind::Auto:
+            return "auto";
     }
     return "";
 }
@@ -851,6 +903,8 @@ bool card_link_built(LinkKind link) {
             return DMSC_HAVE_USB != 0;  // gateway/iccd_link.cpp (libusb-1.0)
         case LinkKind::Sim:
             return true;  // always built (libcamera-style virtual backend)
+        case LinkKind::Auto:
+            return DMSC_HAVE_PCSC != 0 || DMSC_HAVE_USB != 0;  // picks one of them at start-up
     }
     return false;
 }
@@ -993,7 +1047,7 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
     if (const toml::table* t = sub_table(root, "eem")) {
         Section s(*t, "eem", ctx,
                   {"enabled", "tap", "address", "uicc_address", "mtu", "pipe", "usb", "hosts_file",
-                   "hostname", "crc"});
+                   "hostname", "crc", "dhcp", "dhcp_lease", "address6", "uicc_address6"});
         read_eem(s, config.eem);
     }
     if (const toml::table* t = sub_table(root, "log")) {
@@ -1109,6 +1163,10 @@ std::string to_toml(const Config& c) {
     o << "hosts_file = " << toml_quote(c.eem.hosts_file) << "\n";
     o << "hostname = " << toml_quote(c.eem.hostname) << "\n";
     o << "crc = " << (c.eem.crc ? "true" : "false") << "\n";
+    o << "dhcp = " << (c.eem.dhcp ? "true" : "false") << "\n";
+    o << "dhcp_lease = " << c.eem.dhcp_lease << "\n";
+    o << "address6 = " << toml_quote(c.eem.address6) << "\n";
+    o << "uicc_address6 = " << toml_quote(c.eem.uicc_address6) << "\n";
     o << "\n[log]\n";
     o << "level = " << toml_quote(name_of(c.log.level)) << "\n";
     o << "format = " << toml_quote(name_of(c.log.format)) << "\n";

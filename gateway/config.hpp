@@ -17,7 +17,8 @@ namespace dmsc::gateway {
 
 inline constexpr std::string_view kDefaultConfigPath = "/etc/dmsc-gateway/gateway.toml";
 
-enum class LinkKind : std::uint8_t { Pcsc, Iccd, Sim };
+// Auto: the USB UICC's ICCD interface when one is present at start-up, else PC/SC (link_select.hpp).
+enum class LinkKind : std::uint8_t { Pcsc, Iccd, Sim, Auto };
 // Which class byte the CAT commands use: "uicc" '80', "sim" 'A0' (2G SIM, TS 51.011), "auto":
 // UICC first, a 2G SIM when the card refuses the class of TERMINAL PROFILE ('6E 00').
 enum class CardClass : std::uint8_t { Auto, Uicc, Sim };
@@ -149,7 +150,11 @@ struct EemConfig {
     std::string usb;           // pipe "usb": "VID:PID", "BUS:ADDR" or "" (the first EEM interface)
     std::string hosts_file = "/etc/hosts";  // where the localuicc line is kept; "" = not managed
     std::string hostname = "localuicc";
-    bool crc = true;  // real CRC-32 on data packets to the card (else the DE AD BE EF sentinel)
+    bool crc = true;   // real CRC-32 on data packets to the card (else the DE AD BE EF sentinel)
+    bool dhcp = true;  // DHCPv4 server on the TAP handing out uicc_address
+    std::uint32_t dhcp_lease = 3600;  // seconds
+    std::string address6;       // the terminal's IPv6 address/prefix on the TAP; "" = none (link-local only)
+    std::string uicc_address6;  // the card's IPv6 address (a second localuicc line); "" = none
     bool operator==(const EemConfig&) const = default;
 };
 

@@ -2,6 +2,9 @@
 // io_context), the gateway's own proactive command handlers, counters, signals and reload.
 #include "gateway/daemon.hpp"
 
+#include "gateway/link_select.hpp"
+#include "gateway/usb_probe.hpp"
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio/post.hpp>
@@ -208,6 +211,13 @@ std::unique_ptr<CardLink> make_card_link(boost::asio::io_context& io, const Conf
             throw std::runtime_error("card.link = \"pcsc\": this dmsc-gatewayd was built without PC/SC");
 #endif
         }
+        case LinkKind::Auto: {
+            const LinkChoice choice = resolve_card_link(config);
+            if (!choice.ok) throw std::runtime_error("card.link = \"auto\": " + choice.reason);
+            Config chosen = config;
+            chosen.card.link = choice.link;
+            return make_card_link(io, chosen);
+        }
         case LinkKind::Iccd: {
 #if DMSC_HAVE_USB
             IccdOptions o;
@@ -330,9 +340,18 @@ void Daemon::start() {
     open_privileged_then_drop();
     start_card_link();
     add_status_provider("interfaces", [this] {
-        return nlohmann::json{{"apdu",
-                               {{"link", link_ ? link_->name() : std::string(name_of(config_.card.link))},
-                                {"state", name_of(card_state_)}}},
+        nlohmann::json apdu = {{"link", link_ ? link_->name() : std::string(name_of(config_.card.link))},
+                               {"configured", name_of(config_.card.link)},
+                               {"reason", link_reason_},
+                               {"state", name_of(card_state_)}};
+        if (card_state_ == CardState::Powered && card_info_ && !card_info_->atr.empty()) {
+            // TS 102 221 table 6.7: the ATR's global interface byte says whether this UICC also has
+            // the inter-chip USB interface (TS 102 600).
+            const auto tb = atr_global_tb(card_info_->atr);
+            apdu["atr_global_tb"] = tb ? nlohmann::json(*tb) : nlohmann::json(nullptr);
+            apdu["atr_usb_interface"] = atr_indicates_usb(card_info_->atr);
+        }
+        return nlohmann::json{{"apdu", apdu},
                               {"eem", eem_ ? eem_->status_json() : nlohmann::json{{"enabled", false}}}};
     });
     log_info(LogCategory::Card, "waiting for a card (", link_->name(),
@@ -419,7 +438,19 @@ void Daemon::open_privileged_then_drop() {
 }
 
 void Daemon::start_card_link() {
-    link_ = options_.link_factory ? options_.link_factory(io_, config_) : make_card_link(io_, config_);
+    // card.link = "auto" is decided here, once, so that status can say why (docs/usb.md).
+    Config link_config = config_;
+    if (config_.card.link == LinkKind::Auto) {
+        const LinkChoice choice = resolve_card_link(config_);
+        if (!choice.ok) throw std::runtime_error("card.link = \"auto\": " + choice.reason);
+        link_config.card.link = choice.link;
+        link_reason_ = choice.reason;
+        log_info(LogCategory::Card, "card link ", name_of(choice.link), ": ", choice.reason);
+    } else {
+        link_reason_ = "card.link = \"" + std::string(name_of(config_.card.link)) + "\" in the configuration";
+    }
+    link_ =
+        options_.link_factory ? options_.link_factory(io_, link_config) : make_card_link(io_, link_config);
     if (!link_) throw std::runtime_error("no card link");
     CardLink::Callbacks callbacks;
     callbacks.card_ready = [this](const CardInfo& info) { on_card_ready(info); };

@@ -225,6 +225,7 @@ private:
     std::unique_ptr<TraceWriter> traces_;
     std::unique_ptr<DebugServer> debug_server_;
     std::unique_ptr<CardLink> link_;
+    std::string link_reason_;  // why this card link (card.link, or what "auto" found)
     std::unique_ptr<cat::Session> session_;
     std::map<std::uint8_t, cat::Handler> handlers_;
     cat::Bytes terminal_profile_;

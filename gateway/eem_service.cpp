@@ -68,9 +68,10 @@ void add_counters(EemCounters& into, const EemCounters& c) {
 
 }  // namespace
 
-HostsEntry::HostsEntry(std::string file, std::string address, std::string hostname, std::string tag)
+HostsEntry::HostsEntry(std::string file, const std::vector<std::string>& addresses,
+                       const std::string& hostname, std::string tag)
     : file_(std::move(file)), marker_("# dmsc-gateway eem " + tag) {
-    line_ = address + "\t" + hostname + "\t" + marker_;
+    for (const auto& a : addresses) lines_ += a + "\t" + hostname + "\t" + marker_ + "\n";
 }
 
 HostsEntry::~HostsEntry() {
@@ -84,7 +85,7 @@ void HostsEntry::add() {
         throw std::runtime_error("eem.hosts_file " + file_ +
                                  ": cannot be read; fix the path or set it to \"\"");
     std::string next = without(text, marker_);
-    next += line_ + "\n";
+    next += lines_;
     if (!write_in_place(file_, next))
         throw std::runtime_error(
             "eem.hosts_file " + file_ + ": cannot be written (" + std::strerror(errno) +
@@ -122,14 +123,46 @@ void EemService::start() {
         tap_.reset();
         throw std::runtime_error(std::string("eem: ") + e.what());
     }
-    log_info(LogCategory::Eem, "TAP ", tap_->name(), " up with ", address.to_string(), ", the UICC is ",
-             config_.uicc_address);
+    if (!config_.address6.empty()) {
+        Ipv6Prefix address6;
+        if (!parse_ipv6_prefix(config_.address6, address6, why))
+            throw std::runtime_error("eem.address6: " + why);
+        try {
+            tap_->add_ipv6(address6);
+        } catch (const TapError& e) {
+            tap_.reset();
+            throw std::runtime_error(std::string("eem.address6: ") + e.what());
+        }
+    }
+    log_info(LogCategory::Eem, "TAP ", tap_->name(), " up with ", address.to_string(),
+             config_.address6.empty() ? std::string() : " and " + config_.address6, ", the UICC is ",
+             config_.uicc_address,
+             config_.uicc_address6.empty() ? std::string() : " and " + config_.uicc_address6);
+    if (config_.dhcp) {
+        Ipv4Prefix card;
+        parse_ipv4_prefix(config_.uicc_address, card, why);  // checked by the configuration
+        eem::dhcp::ServerConfig d;
+        d.server_address = address.address;
+        d.client_address = card.address;
+        d.netmask = address.prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - address.prefix);
+        d.lease_seconds = config_.dhcp_lease;
+        try {
+            dhcp_ = std::make_unique<DhcpService>(io_, tap_->name(), d);
+        } catch (const std::exception&) {
+            tap_.reset();
+            throw;
+        }
+    }
     if (!config_.hosts_file.empty()) {
-        hosts_ = std::make_unique<HostsEntry>(config_.hosts_file, config_.uicc_address, config_.hostname,
-                                              tap_->name());
+        std::vector<std::string> addresses{config_.uicc_address};
+        if (!config_.uicc_address6.empty()) {
+            Ipv6Prefix a6;
+            if (parse_ipv6_prefix(config_.uicc_address6, a6, why)) addresses.push_back(a6.address_text());
+        }
+        hosts_ = std::make_unique<HostsEntry>(config_.hosts_file, addresses, config_.hostname, tap_->name());
         hosts_->add();
-        log_info(LogCategory::Eem, config_.hostname, " -> ", config_.uicc_address, " in ",
-                 config_.hosts_file);
+        for (const auto& a : addresses)
+            log_info(LogCategory::Eem, config_.hostname, " -> ", a, " in ", config_.hosts_file);
     }
     connect();
 }
@@ -143,6 +176,7 @@ void EemService::stop() {
     }
     if (hosts_) hosts_->remove();
     hosts_.reset();
+    dhcp_.reset();
     tap_.reset();
     pipe_state_ = "stopped";
 }
@@ -194,6 +228,7 @@ void EemService::connect() {
     bridge_ = std::make_unique<EemBridge>(io_, fd, std::move(pipe), o);
     ++connects_;
     pipe_state_ = "connected";
+    if (dhcp_) dhcp_->reset();  // a (new) card is plugged in: it starts its DHCP exchange afresh
     log_info(LogCategory::Eem, "EEM pipe ", described, " connected; bridging ", tap_->name());
     bridge_->start([this, alive = alive_](const std::string& why_closed) {
         if (!*alive) return;
@@ -224,6 +259,9 @@ nlohmann::json EemService::status_json() const {
             {"tap", config_.tap},
             {"address", config_.address},
             {"uicc_address", config_.uicc_address},
+            {"address6", config_.address6},
+            {"uicc_address6", config_.uicc_address6},
+            {"dhcp", dhcp_ ? dhcp_->status_json() : nlohmann::json{{"enabled", false}}},
             {"hostname", config_.hostname},
             {"hosts_file", config_.hosts_file},
             {"pipe", config_.pipe},

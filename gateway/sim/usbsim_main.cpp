@@ -1,11 +1,12 @@
 // gateway/sim/usbsim_main.cpp — dmsc-usbsim: the IP side of a simulated USB UICC (docs/usb.md).
 // Its "USB pipe" is a unix stream socket carrying the CDC EEM bulk bytes: it listens on
 // --pipe, and each connection is the gateway plugging the card in. Its network side is a TAP
-// (--tap, --address) — run it inside a network namespace so it has its own address
+// (--tap, --address A.B.C.D/P or "dhcp" = no IPv4 address until a DHCP client run on the TAP
+// sets one, --address6) — run it inside a network namespace so it has its own address
 // configuration — bridged with the same EEM codec (the card sends data packets with the
 // DE AD BE EF sentinel unless --crc). Like a UICC's SCWS it runs a PSK-TLS HTTP server
-// (--port, default 443) answering /OMA/DM, and like the card's DM_SC Server it connects to
-// the DM Client's registered port (--notify HOST:PORT) and sends a Package#0 (--package0 HEX).
+// (--port, default 443, on every address of the card) answering /OMA/DM, and like the card's DM_SC Server it
+// connects to the DM Client's registered port (--notify HOST:PORT) and sends a Package#0 (--package0 HEX).
 // Lines on stdout say what happened ("ready", "http POST /OMA/DM 12", "notified 10.0.0.1:1100").
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnull-dereference"
@@ -47,7 +48,8 @@ void say(const std::string& line) {
 }
 
 struct Options {
-    std::string pipe, tap = "uicc1", address = "192.168.212.2/30";
+    std::string pipe, tap = "uicc1", address = "192.168.212.2/30";  // or "dhcp"
+    std::string address6;                                           // "" = link-local only
     std::uint16_t port = 443;
     std::string psk_identity = "dmsc", psk_hex = "0102030405060708090A0B0C0D0E0F10";
     std::string notify;  // HOST:PORT
@@ -117,26 +119,57 @@ void serve(SSL* ssl) {
     SSL_shutdown(ssl);
 }
 
-void tls_server(const Options& o, const Ipv4Prefix& me) {
+void tls_server(const Options& o) {
     SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_cipher_list(ctx, "kPSK:kECDHEPSK:!NULL:!RC4:!3DES");
     SSL_CTX_set_psk_server_callback(ctx, psk_cb);
-    const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const int one = 1;
-    ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(o.port);
-    a.sin_addr.s_addr = htonl(me.address);
-    if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(s, 8) != 0) {
+    // Every address of the card (IPv4 static or from DHCP, IPv6): one dual-stack socket on
+    // [::]:port, or 0.0.0.0:port where IPv6 is off.
+    const int one = 1, zero = 0;
+    int s = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    std::string where = "[::]";
+    if (s >= 0) {
+        ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        ::setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+        sockaddr_in6 a{};
+        a.sin6_family = AF_INET6;
+        a.sin6_port = htons(o.port);
+        a.sin6_addr = in6addr_any;
+        if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+            ::close(s);
+            s = -1;
+        }
+    }
+    if (s < 0) {
+        where = "0.0.0.0";
+        s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(o.port);
+        a.sin_addr.s_addr = htonl(INADDR_ANY);
+        if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+            say(std::string("error tls bind: ") + std::strerror(errno));
+            return;
+        }
+    }
+    if (::listen(s, 8) != 0) {
         say(std::string("error tls listen: ") + std::strerror(errno));
         return;
     }
-    say("listening " + me.address_text() + ":" + std::to_string(o.port));
+    say("listening " + where + ":" + std::to_string(o.port));
     for (;;) {
-        const int c = ::accept4(s, nullptr, nullptr, SOCK_CLOEXEC);
+        sockaddr_storage peer{};
+        socklen_t peer_len = sizeof peer;
+        const int c = ::accept4(s, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
         if (c < 0) continue;
+        char host[INET6_ADDRSTRLEN] = {};
+        if (peer.ss_family == AF_INET6)
+            ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr, host, sizeof host);
+        else
+            ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&peer)->sin_addr, host, sizeof host);
+        say(std::string("connection from ") + host);
         SSL* ssl = SSL_new(ctx);
         SSL_set_fd(ssl, c);
         if (SSL_accept(ssl) == 1) {
@@ -197,6 +230,8 @@ int main(int argc, char** argv) {
                 o.tap = val();
             else if (a == "--address")
                 o.address = val();
+            else if (a == "--address6")
+                o.address6 = val();
             else if (a == "--port")
                 o.port = static_cast<std::uint16_t>(std::stoul(val()));
             else if (a == "--psk-identity")
@@ -212,7 +247,8 @@ int main(int argc, char** argv) {
             else if (a == "--echo")
                 o.echo = true;
             else {
-                std::cerr << "usage: dmsc-usbsim --pipe /path.sock [--tap uicc1] [--address A.B.C.D/P] "
+                std::cerr << "usage: dmsc-usbsim --pipe /path.sock [--tap uicc1] [--address A.B.C.D/P|dhcp] "
+                             "[--address6 ADDR6/P] "
                              "[--port 443]\n"
                              "  [--psk-identity ID] [--psk HEX] [--notify HOST:PORT --package0 HEX] [--crc] "
                              "[--echo]\n";
@@ -229,8 +265,14 @@ int main(int argc, char** argv) {
     }
     Ipv4Prefix me;
     std::string why;
-    if (!dmsc::gateway::parse_ipv4_prefix(o.address, me, why)) {
+    const bool dhcp = o.address == "dhcp";
+    if (!dhcp && !dmsc::gateway::parse_ipv4_prefix(o.address, me, why)) {
         std::cerr << "dmsc-usbsim: --address: " << why << "\n";
+        return 2;
+    }
+    dmsc::gateway::Ipv6Prefix me6;
+    if (!o.address6.empty() && !dmsc::gateway::parse_ipv6_prefix(o.address6, me6, why)) {
+        std::cerr << "dmsc-usbsim: --address6: " << why << "\n";
         return 2;
     }
     g_psk = from_hex(o.psk_hex);
@@ -238,12 +280,16 @@ int main(int argc, char** argv) {
 
     try {
         Tap tap(o.tap);
-        tap.configure(me, 1500);
+        if (dhcp)
+            tap.up(1500);  // a DHCP client (busybox udhcpc in the tests) sets the address
+        else
+            tap.configure(me, 1500);
+        if (!o.address6.empty()) tap.add_ipv6(me6);
         boost::asio::io_context io;
         ::unlink(o.pipe.c_str());
         boost::asio::local::stream_protocol::acceptor acceptor(
             io, boost::asio::local::stream_protocol::endpoint(o.pipe));
-        std::thread(tls_server, o, me).detach();
+        std::thread(tls_server, o).detach();
         static std::atomic<bool> stop{false};  // outlives the detached notify thread
         std::unique_ptr<EemBridge> bridge;
         bool notified = false;
@@ -283,7 +329,8 @@ int main(int argc, char** argv) {
                 });
         };
         accept();
-        say("ready " + o.tap + " " + me.to_string() + " pipe " + o.pipe);
+        say("ready " + o.tap + " " + (dhcp ? std::string("dhcp") : me.to_string()) +
+            (o.address6.empty() ? std::string() : " " + me6.to_string()) + " pipe " + o.pipe);
         io.run();
         ::unlink(o.pipe.c_str());
     } catch (const std::exception& e) {

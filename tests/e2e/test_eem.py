@@ -3,9 +3,14 @@
 dmsc-gatewayd ([eem] enabled, card.link = "sim") creates its TAP and bridges it over the EEM
 "USB pipe" (a unix socket) to dmsc-usbsim, the IP side of a simulated USB UICC that runs in its
 own network namespace (`ip netns`) with its own TAP, address and a PSK-TLS server on 443.
-  1. `localuicc` resolves to the card's address (the gateway's hosts line);
+  0. the card gets its IPv4 address from the gateway's DHCP server ([eem] dhcp) with a real
+     client, busybox udhcpc, run on the card's TAP in the namespace (mode "static": the card has
+     a fixed address and the gateway's DHCP server is off); the TAP and the card also get IPv6
+     ULA addresses (eem.address6 / uicc_address6);
+  1. `localuicc` resolves to the card's address (the gateway's hosts line), IPv4 and IPv6;
   2. an HTTPS client on the terminal side (openssl s_client, PSK) reaches
-     https://localuicc:443/OMA/DM and gets the simulated DM_SC Server's answer;
+     https://localuicc:443/OMA/DM and gets the simulated DM_SC Server's answer, over IPv4 and
+     over IPv6;
   3. the card's side connects to the DM Client's registered port on the terminal's EEM
      address and delivers a Package#0, byte for byte;
   4. `dmsc-ctl status` shows the interfaces and EEM counters (frames both ways, the card's
@@ -13,8 +18,8 @@ own network namespace (`ip netns`) with its own TAP, address and a PSK-TLS serve
   5. on SIGTERM the gateway removes its TAP and its hosts line.
 The test runs inside `unshare --mount --net` with a private copy of /etc/hosts bind-mounted
 over it, so the machine's /etc/hosts and network are untouched (checked at the end).
-usage: test_eem.py DMSC_GATEWAYD DMSC_USBSIM DMSC_CTL
-Exit 77 (skipped) without root, /dev/net/tun, unshare, ip netns or openssl.
+usage: test_eem.py DMSC_GATEWAYD DMSC_USBSIM DMSC_CTL [dhcp|static]
+Exit 77 (skipped) without root, /dev/net/tun, unshare, ip netns or openssl (dhcp: busybox).
 """
 import hashlib
 import json
@@ -34,6 +39,18 @@ TERMINAL = '192.168.212.1'
 UICC = '192.168.212.2'
 DM_PORT = 1100
 PSK_ID = 'dmsc-e2e'
+TERMINAL6 = 'fd5c:d3a1:1cc0::1'
+UICC6 = 'fd5c:d3a1:1cc0::2'
+LEASE = 600
+
+UDHCPC_SCRIPT = """#!/bin/sh
+# busybox udhcpc calls this with $1 = deconfig | bound | renew | nak and the lease in the env.
+env | grep -E '^(ip|mask|subnet|serverid|lease|router|dns|hostname|interface)=' | sort > "$0.$1"
+case "$1" in
+    bound|renew) ip addr add "$ip/$mask" dev "$interface" ;;
+esac
+exit 0
+"""
 
 failures = []
 
@@ -68,7 +85,7 @@ def outer():
         skip('needs root (TAP interfaces, network namespaces, a bind mount over /etc/hosts)')
     if not os.path.exists('/dev/net/tun'):
         skip('/dev/net/tun is missing (no tun module): TAP interfaces cannot be made')
-    for tool in ('unshare', 'ip', 'mount', 'openssl'):
+    for tool in ('unshare', 'ip', 'mount', 'openssl') + (('busybox',) if mode() == 'dhcp' else ()):
         if not shutil.which(tool):
             skip(f'{tool} not installed')
     with open('/etc/hosts', 'rb') as f:
@@ -85,7 +102,13 @@ def outer():
     return r.returncode
 
 
-def inner(gatewayd, usbsim, ctl):
+def mode():
+    return sys.argv[4] if len(sys.argv) > 4 else 'dhcp'
+
+
+def inner(gatewayd, usbsim, ctl, test_mode='dhcp'):
+    dhcp = test_mode == 'dhcp'
+    ipv6 = os.path.exists('/proc/sys/net/ipv6')
     tmp = tempfile.mkdtemp(prefix='dmsc-eem-')
     procs = []
     ns = f'dmsc-eem-{os.getpid()}'
@@ -135,10 +158,12 @@ def inner(gatewayd, usbsim, ctl):
         psk = os.urandom(16).hex()
         pipe = os.path.join(tmp, 'usb.sock')
         sim_log = open(os.path.join(tmp, 'usbsim.log'), 'w+')
-        sim = subprocess.Popen(['ip', 'netns', 'exec', ns, usbsim, '--pipe', pipe, '--tap', 'uicc1',
-                                '--address', UICC + '/30', '--psk-identity', PSK_ID, '--psk', psk,
-                                '--notify', f'{TERMINAL}:{DM_PORT}', '--package0', package0.hex(), '--echo'],
-                               stdout=sim_log, stderr=subprocess.STDOUT)
+        sim_cmd = ['ip', 'netns', 'exec', ns, usbsim, '--pipe', pipe, '--tap', 'uicc1',
+                   '--address', 'dhcp' if dhcp else UICC + '/30', '--psk-identity', PSK_ID, '--psk', psk,
+                   '--notify', f'{TERMINAL}:{DM_PORT}', '--package0', package0.hex(), '--echo']
+        if ipv6:
+            sim_cmd += ['--address6', UICC6 + '/64']
+        sim = subprocess.Popen(sim_cmd, stdout=sim_log, stderr=subprocess.STDOUT)
         procs.append(sim)
 
         def sim_says(prefix):
@@ -167,7 +192,11 @@ address = "{TERMINAL}/30"
 uicc_address = "{UICC}"
 pipe = "unix:{pipe}"
 hosts_file = "/etc/hosts"
+dhcp = {'true' if dhcp else 'false'}
+dhcp_lease = {LEASE}
 ''')
+            if ipv6:
+                f.write(f'address6 = "{TERMINAL6}/64"\nuicc_address6 = "{UICC6}"\n')
         gw_log = open(os.path.join(tmp, 'gatewayd.log'), 'w+')
         gw = subprocess.Popen([gatewayd, '-c', conf], stdout=gw_log, stderr=subprocess.STDOUT)
         procs.append(gw)
@@ -189,6 +218,46 @@ hosts_file = "/etc/hosts"
         if st is None:
             gw_log.seek(0)
             print(gw_log.read())
+
+        # 0. the card's address from the gateway's DHCP server, with a real client
+        if dhcp:
+            script = os.path.join(tmp, 'udhcpc.sh')
+            with open(script, 'w') as f:
+                f.write(UDHCPC_SCRIPT)
+            os.chmod(script, 0o755)
+            mac = run('ip', 'netns', 'exec', ns, 'cat', '/sys/class/net/uicc1/address').stdout.strip()
+            r = run('ip', 'netns', 'exec', ns, 'busybox', 'udhcpc', '-i', 'uicc1', '-f', '-q', '-n',
+                    '-t', '5', '-T', '2', '-s', script, '-x', 'hostname:uicc-sim')
+            print(r.stdout + r.stderr, flush=True)
+            check(r.returncode == 0, f'busybox udhcpc on the card\'s TAP got a lease (exit {r.returncode})')
+            lease = {}
+            if os.path.exists(script + '.bound'):
+                with open(script + '.bound') as f:
+                    lease = dict(line.strip().split('=', 1) for line in f if '=' in line)
+            print('udhcpc bound:', lease, flush=True)
+            check(lease.get('ip') == UICC and lease.get('mask') == '30' and lease.get('serverid') == TERMINAL,
+                  f'the lease is {UICC}/30 from server {TERMINAL}')
+            check(lease.get('lease') == str(LEASE) and 'router' not in lease,
+                  f'lease time {LEASE} s (eem.dhcp_lease), no router option')
+            r = run('ip', 'netns', 'exec', ns, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'uicc1')
+            check(f'{UICC}/30' in r.stdout, f'the card\'s TAP has {UICC}/30 ({r.stdout.strip()})')
+            d = (status() or {}).get('interfaces', {}).get('eem', {}).get('dhcp', {})
+            print('status dhcp:', json.dumps(d), flush=True)
+            dc = d.get('counters', {})
+            check(d.get('lease') == 'bound' and d.get('client') == mac and d.get('host_name') == 'uicc-sim',
+                  f'status: the lease is bound to the card\'s MAC {mac}, host name uicc-sim')
+            check(dc.get('discover', 0) >= 1 and dc.get('offer', 0) >= 1 and dc.get('ack') == 1 and
+                  dc.get('nak') == 0 and dc.get('malformed') == 0,
+                  f'status: DISCOVER/OFFER/REQUEST/ACK counted ({dc})')
+            # udhcpc does not set the broadcast flag: RFC 2131 4.1 unicast to yiaddr at chaddr,
+            # which the gateway makes possible with an ARP entry for the unconfigured card.
+            gw_log.seek(0)
+            sent = [line.strip() for line in gw_log if 'DHCP ACK' in line]
+            check(any(f'-> {UICC}:68 (ARP entry set)' in line for line in sent),
+                  f'the ACK went unicast to {UICC} at the card\'s MAC ({sent})')
+        else:
+            d = (status() or {}).get('interfaces', {}).get('eem', {}).get('dhcp', {})
+            check(d == {'enabled': False}, f'eem.dhcp = false: no DHCP server ({d})')
 
         # 1. localuicc
         try:
@@ -214,6 +283,29 @@ hosts_file = "/etc/hosts"
         check(f'received {len(body)} bytes' in answer,
               f'the card\'s server got the whole {len(body)}-byte body')
         check(bool(sim_says('http POST /OMA/DM')), 'the card logged the request: ' + ', '.join(sim_says('tls ')))
+
+        # 2b. the same over IPv6 (the ULA pair; link-local names cannot go in /etc/hosts)
+        if ipv6:
+            try:
+                addr6 = socket.getaddrinfo('localuicc', 443, socket.AF_INET6)[0][4][0]
+            except OSError as e:
+                addr6 = str(e)
+            check(addr6 == UICC6, f'localuicc resolves to the card\'s IPv6 address ({addr6})')
+            answer6 = ''
+            for _ in range(5):  # neighbour discovery on a link that just came up
+                r = subprocess.run(['openssl', 's_client', '-6', '-connect', 'localuicc:443', '-psk', psk,
+                                    '-psk_identity', PSK_ID, '-quiet', '-ign_eof'],
+                                   input=request, capture_output=True, text=True, timeout=30)
+                answer6 = r.stdout
+                if 'HTTP/1.1' in answer6:
+                    break
+                time.sleep(0.5)
+            check(answer6.startswith('HTTP/1.1 200 OK') and f'received {len(body)} bytes' in answer6,
+                  'POST https://localuicc:443/OMA/DM answers 200 over IPv6 through EEM')
+            check(bool(sim_says('connection from ' + TERMINAL6)),
+                  'the card saw the IPv6 connection from the terminal\'s ULA: ' + ', '.join(sim_says('connection')))
+        else:
+            print('IPv6 is off in this kernel: the IPv6 checks are skipped', flush=True)
 
         # 3. Package#0 from the card to the DM Client's port
         wait_for(lambda: received, 30, 0.1)
@@ -242,7 +334,7 @@ hosts_file = "/etc/hosts"
             rc = None
         check(rc == 0, f'dmsc-gatewayd stopped cleanly on SIGTERM ({rc})')
         with open('/etc/hosts') as f:
-            check('localuicc' not in f.read(), 'the localuicc line is gone')
+            check('localuicc' not in f.read(), 'the localuicc lines are gone')
         check(run('ip', 'link', 'show', 'uicc0').returncode != 0, 'the TAP uicc0 is gone')
         check(bool(wait_for(lambda: sim_says('unplugged'), 5)), 'the card saw the unplug')
         if failures:
@@ -263,9 +355,9 @@ hosts_file = "/etc/hosts"
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5) or mode() not in ('dhcp', 'static'):
         print(__doc__)
         sys.exit(2)
     if os.environ.get(MARK) == '1':
-        sys.exit(inner(*sys.argv[1:]))
+        sys.exit(inner(*sys.argv[1:4], mode()))
     sys.exit(outer())

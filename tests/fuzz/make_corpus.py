@@ -56,3 +56,34 @@ print(f'{len(seen)} vectors written to {out}')
 (out / 'eem1').write_bytes(bytes.fromhex('07' '0000' '0700010203DEADBEEF' '0D40313233343536373839' '2639F4CB'
                                          '0380AABBCC' '00A8' '2399'))
 (out / 'eem2').write_bytes(bytes.fromhex('01' '0200AABB' '00B0' '0540' + '11' * 5))
+
+
+# fuzz_dhcp: DHCPv4 requests as a USB UICC's client sends them (RFC 2131 fixed fields, the magic
+# cookie, RFC 2132 options): DISCOVER, REQUEST (selecting, init-reboot, renewing), DECLINE,
+# RELEASE, INFORM, one with option overload (52), and a truncated one.
+def dhcp(xid, flags, ciaddr, options, file_field=b'', sname_field=b''):
+    mac = bytes.fromhex('02005E102030')
+    fixed = (bytes([1, 1, 6, 0]) + xid.to_bytes(4, 'big') + bytes(2) + flags.to_bytes(2, 'big') +
+             bytes(ciaddr) + bytes(12) + mac + bytes(10) + sname_field.ljust(64, b'\0') +
+             file_field.ljust(128, b'\0'))
+    return fixed + bytes.fromhex('63825363') + options
+
+
+CARD = [192, 168, 212, 2]
+SERVER = [192, 168, 212, 1]
+cid = bytes([61, 7, 1]) + bytes.fromhex('02005E102030')
+dhcp_seeds = {
+    'dhcp-discover': dhcp(1, 0x8000, [0] * 4, bytes([53, 1, 1]) + cid + bytes([12, 4]) + b'uicc' +
+                          bytes([55, 4, 1, 3, 6, 12, 57, 2, 5, 192, 255])),
+    'dhcp-select': dhcp(2, 0, [0] * 4, bytes([53, 1, 3, 50, 4] + CARD + [54, 4] + SERVER) + cid + bytes([255])),
+    'dhcp-reboot': dhcp(3, 0, [0] * 4, bytes([53, 1, 3, 50, 4] + CARD + [255])),
+    'dhcp-renew': dhcp(4, 0, CARD, bytes([53, 1, 3, 255])),
+    'dhcp-decline': dhcp(5, 0, [0] * 4, bytes([53, 1, 4, 50, 4] + CARD + [54, 4] + SERVER + [255])),
+    'dhcp-release': dhcp(6, 0, CARD, bytes([53, 1, 7, 54, 4] + SERVER + [255])),
+    'dhcp-inform': dhcp(7, 0, CARD, bytes([53, 1, 8, 55, 2, 1, 6, 255])),
+    'dhcp-overload': dhcp(8, 0, [0] * 4, bytes([52, 1, 3, 53, 1, 1, 255]), bytes([12, 2]) + b'hi' + bytes([255]),
+                          bytes([61, 2, 0, 9, 255])),
+    'dhcp-truncated': dhcp(9, 0, [0] * 4, bytes([53, 1, 1, 12, 9]) + b'a'),
+}
+for name, data in dhcp_seeds.items():
+    (out / name).write_bytes(data)

@@ -498,3 +498,46 @@ TEST_CASE("Config: [eem] keys, defaults and errors") {
     check_error("[eem]\nusb = \"stick\"\n", 2, "eem.usb", "neither VID:PID");
     CHECK(parse("[eem]\nusb = \"1234:567a\"\n").config->eem.usb == "1234:567a");
 }
+
+TEST_CASE("Config: [eem] DHCP server and IPv6 keys") {
+    ConfigResult r = parse("");
+    CHECK(r.config->eem.dhcp);
+    CHECK(r.config->eem.dhcp_lease == 3600U);
+    CHECK(r.config->eem.address6.empty());
+    CHECK(r.config->eem.uicc_address6.empty());
+    r = parse(
+        "[eem]\ndhcp = false\ndhcp_lease = 120\naddress6 = \"fd00:1::1/64\"\nuicc_address6 = "
+        "\"fd00:1::2\"\n");
+    INFO(all_errors(r));
+    REQUIRE(r.ok());
+    CHECK_FALSE(r.config->eem.dhcp);
+    CHECK(r.config->eem.dhcp_lease == 120U);
+    CHECK(r.config->eem.address6 == "fd00:1::1/64");
+    CHECK(r.config->eem.uicc_address6 == "fd00:1::2");
+    check_error("[eem]\ndhcp_lease = 10\n", 2, "eem.dhcp_lease", "");
+    // The card's address must be the other host of the terminal's subnet.
+    check_error("[eem]\nuicc_address = \"192.168.213.2\"\n", 2, "eem.uicc_address",
+                "is not a host address of \"192.168.212.1/30\" other than the terminal's");
+    check_error("[eem]\nuicc_address = \"192.168.212.1\"\n", 2, "eem.uicc_address",
+                "other than the terminal's");
+    check_error("[eem]\nuicc_address = \"192.168.212.3\"\n", 2, "eem.uicc_address", "is not a host address");
+    check_error("[eem]\naddress = \"10.0.0.1/30\"\n", 1, "eem.uicc_address", "is not a host address");
+    check_error("[eem]\naddress6 = \"fe80::1%uicc0/64\"\n", 2, "eem.address6", "no %scope");
+    check_error("[eem]\naddress6 = \"fd00::1/127\"\n", 2, "eem.address6", "prefix of 126 or shorter");
+    check_error("[eem]\nuicc_address6 = \"fd00::2\"\n", 2, "eem.uicc_address6", "needs eem.address6");
+    check_error("[eem]\naddress6 = \"fd00:1::1/64\"\nuicc_address6 = \"fd00:2::2\"\n", 3, "eem.uicc_address6",
+                "is not another address in \"fd00:1::1/64\"");
+    check_error("[eem]\naddress6 = \"fd00:1::1/64\"\nuicc_address6 = \"fd00:1::1\"\n", 3, "eem.uicc_address6",
+                "is not another address in");
+}
+
+TEST_CASE("Config: card.link = \"auto\"") {
+    const ConfigResult r = parse("[card]\nlink = \"auto\"\n");
+    if (card_link_built(LinkKind::Pcsc) || card_link_built(LinkKind::Iccd)) {
+        REQUIRE(r.ok());
+        CHECK(r.config->card.link == LinkKind::Auto);
+        CHECK(to_toml(*r.config).find("link = \"auto\"") != std::string::npos);
+    } else {
+        CHECK_FALSE(r.ok());
+    }
+}
