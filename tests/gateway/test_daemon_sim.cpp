@@ -739,7 +739,7 @@ expect_result = "00"
     config.bip.buffer_size = 65535;
     config.card.pending_timeout_ms = 400;
     StalledDmClient dm(port);
-    SimDaemon sd(scenario, config);
+    SimDaemon sd(scenario, config, kOptions);
     sd.daemon->start();
 
     // Until the session gave up on the send immediately.
@@ -847,7 +847,7 @@ expect_result = "00"
     config.bip.buffer_size = 65535;
     config.card.pending_timeout_ms = 400;
     StalledDmClient dm(port);
-    SimDaemon sd(scenario, config);
+    SimDaemon sd(scenario, config, kOptions);
     sd.daemon->start();
     REQUIRE(step_until(
         sd.io(),
