@@ -5,7 +5,9 @@
 # runs until RUNS executions (default 10,000,000) or MAX_SECONDS (default 7200) each, one
 # after the other, on a working copy of its seed corpus. Prints one table row per target:
 # executions, seconds, executions/s, coverage, findings. Exit status 1 if any target found
-# something (the reproducer is kept under BUILD_DIR/fuzz-long/, named in the table).
+# something (the reproducer is kept under BUILD_DIR/fuzz-long/, named in the table). The
+# corpus each target grows stays in BUILD_DIR/fuzz-long/TARGET/corpus: running the script
+# again continues from it (delete the directory to start from the seeds).
 #
 # By default it builds BUILD_DIR=build-fuzz-long with clang, libFuzzer and UBSan only
 # (-Dfuzz_sanitize=undefined): without ASan a target runs about 3x as many inputs in the same
@@ -57,7 +59,8 @@ bad=0
 printf '%-16s %12s %8s %9s %8s  %s\n' target executions seconds "exec/s" coverage findings
 for t in $targets; do
     work="$out/$t"
-    rm -rf "$work"
+    # A second run continues from the corpus the previous one grew (add its executions up).
+    rm -f "$work/log" "$work"/crash-* "$work"/leak-* "$work"/oom-* "$work"/timeout-* "$work"/slow-unit-*
     mkdir -p "$work/corpus"
     cp -r "$(seeds_of "$t")"/. "$work/corpus/"
     start=$(date +%s)
