@@ -7,36 +7,20 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
-failures = []  # what check() found wrong, in order
-
-
-def check(cond, what):
-    """One 'ok   ' / 'FAIL ' line; a failure is kept in `failures`. Returns `cond`."""
-    print(('ok   ' if cond else 'FAIL ') + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
-
-
-def finish():
-    """The last line and the exit code of a test: 0 when every check passed."""
-    print('PASSED' if not failures else f'FAILED: {len(failures)}: {failures}', flush=True)
-    return 1 if failures else 0
+# check() / failures / finish() and the polling loop are tests/e2e/fixture.py's (stdlib only; importing
+# it starts nothing): one copy for every Python test.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'e2e'))
+from fixture import check, failures, finish  # noqa: E402,F401  (re-exported to the ctl tests)
+from fixture import wait_for as _wait_for  # noqa: E402
 
 
 def wait_for(predicate, timeout=10.0, step=0.05):
-    """Polls `predicate` until it gives a true value (returned) or `timeout` s pass (then its
-    last value)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
+    """fixture.wait_for with the ctl tests' default of 10 s."""
+    return _wait_for(predicate, timeout, step)
 
 
 def free_port():
