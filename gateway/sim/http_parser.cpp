@@ -45,9 +45,14 @@ HttpParser::Result HttpParser::next() {
     // RFC 9112 2.2: ignore empty lines before the request line.
     std::size_t lead = 0;
     while (lead + 1 < buf_.size() && buf_[lead] == '\r' && buf_[lead + 1] == '\n') lead += 2;
-    if (lead > 0) buf_.erase(0, lead);
-    const std::size_t end = buf_.find("\r\n\r\n");
+    if (lead > 0) {
+        buf_.erase(0, lead);
+        scanned_ = 0;
+    }
+    // Resume 3 bytes before where the last search stopped: the terminator may straddle pieces.
+    const std::size_t end = buf_.find("\r\n\r\n", scanned_ > 3 ? scanned_ - 3 : 0);
     if (end == std::string::npos) {
+        scanned_ = buf_.size();
         // 431 only once no terminator can end the head within kMaxHttpHead any more: a head
         // ending at kMaxHttpHead may still have 3 of its 4 terminator bytes to come (so the
         // answer does not depend on how the bytes were cut).
@@ -57,6 +62,7 @@ HttpParser::Result HttpParser::next() {
     if (end > kMaxHttpHead) return error(431);
     if (const int st = parse_head(std::string_view(buf_).substr(0, end + 2)); st != 0) return error(st);
     buf_.erase(0, end + 4);
+    scanned_ = 0;
     head_done_ = true;
     return body();
 }
@@ -79,6 +85,7 @@ HttpParser::Result HttpParser::body() {
     if (buf_.size() < content_length_) return Result::NeedMore;
     req_.body = buf_.substr(0, content_length_);
     buf_.erase(0, content_length_);
+    scanned_ = 0;
     return Result::Request;
 }
 

@@ -70,6 +70,9 @@ private:
 
     std::size_t max_body_;
     std::string buf_;
+    // How much of buf_ was already searched for the end of the head without finding it: a head
+    // arriving in small pieces is scanned once, not once per piece (linear, not quadratic).
+    std::size_t scanned_ = 0;
     HttpRequest req_;
     bool head_done_ = false;
     std::size_t content_length_ = 0;
