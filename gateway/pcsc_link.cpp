@@ -36,6 +36,12 @@ constexpr std::size_t kReceiveBuffer = MAX_BUFFER_SIZE_EXTENDED;
 // thread is already inside the blocking part of SCardGetStatusChange (pcsc-lite's
 // `cancellable` flag), so one call can be lost; repeating it closes the window.
 constexpr auto kCancelRetry = std::chrono::milliseconds(20);
+// Probes of a reader pcscd may wrongly list as empty, after a card was lost through a failure
+// (see PcscLink::probe_stale_reader); with the connect back-off, about 3 s at the defaults.
+constexpr int kStaleProbes = 5;
+// How long a card found by such a probe waits before it is announced: more than pcscd's
+// reader poll (400 ms for drivers without interrupt support) plus a power-up.
+constexpr auto kProbeSettle = std::chrono::milliseconds(1000);
 
 const char* scard_name(LONG code) {
     // Every result code pcsclite.h defines (pcsc-lite 1.9), by value.
@@ -389,6 +395,7 @@ private:
             const bool retry_due = retry_at_ && Clock::now() >= *retry_at_;
             if (retry_due) retry_at_.reset();
             if (events && card_) check_card();
+            if (settle_until_ && card_ && Clock::now() >= *settle_until_) announce_settled();
             if (!card_ && (events || retry_due)) connect();
             if (do_reset) reset_card();
             if (request) exchange(std::move(*request));
@@ -409,6 +416,30 @@ private:
     }
 
     void schedule_retry() { retry_at_ = Clock::now() + connect_backoff_.next(); }
+
+    // A card found by probe_stale_reader, once kProbeSettle passed: read its state afresh (pcscd
+    // may have powered it up again meanwhile; a reset handle answers with a failure here and
+    // the card is connected the ordinary way) and announce it.
+    void announce_settled() {
+        settle_until_.reset();
+        // If pcscd powered the card up again meanwhile, the handle has lost its protocol: a
+        // reconnect without reset negotiates it again (and costs nothing otherwise).
+        DWORD active = 0;
+        LONG rv = SCardReconnect(*card_, share_mode(), wanted_protocols(), SCARD_LEAVE_CARD, &active);
+        if (rv != SCARD_S_SUCCESS) {
+            handle_failure("SCardReconnect after the probe", rv);
+            return;
+        }
+        CardInfo info;
+        rv = read_status(info);
+        if (rv != SCARD_S_SUCCESS) {
+            handle_failure("SCardStatus after the probe", rv);
+            return;
+        }
+        log(LogLevel::Info,
+            "card in '" + info.reader + "', " + info.protocol + ", ATR " + cat::to_hex(info.atr));
+        post_ready(std::move(info));
+    }
 
     void release_context() {
         if (!context_) return;
@@ -438,7 +469,8 @@ private:
     // Losing pcscd: the handle and context are dead; a new context comes with back-off.
     void lose_service(const std::string& what, LONG code) {
         log_error(LogLevel::Error, what, code);
-        bool had_card = card_.has_value();
+        bool had_card = card_.has_value() && !settle_until_;  // the daemon knew of it
+        settle_until_.reset();
         card_.reset();
         release_context();
         if (had_card) post_gone("pcscd gone (" + what + ": " + pcsc_error_text(code) + ")");
@@ -447,13 +479,18 @@ private:
 
     // Losing the card: let go of the handle, tell the daemon, and look again at once (a reset
     // by someone else, or a quick swap, leaves a card to connect to).
-    void lose_card(const std::string& what, LONG code) {
+    // `pcscd_noticed`: the loss came from a state change pcscd reported (its view is fresh),
+    // not from a failed exchange or reset.
+    void lose_card(const std::string& what, LONG code, bool pcscd_noticed) {
         log_error(LogLevel::Warning, what, code);
         if (card_) {
             SCardDisconnect(*card_, SCARD_LEAVE_CARD);
             card_.reset();
-            post_gone("card removed (" + what + ": " + pcsc_error_text(code) + ")");
+            if (!settle_until_) post_gone("card removed (" + what + ": " + pcsc_error_text(code) + ")");
         }
+        settle_until_.reset();
+        // pcscd's own view may now be stale (see probe_stale_reader): allow a few probes.
+        stale_probes_left_ = pcscd_noticed ? 0 : kStaleProbes;
         // A card that fails before a single exchange succeeded is one pcscd still lists but
         // that is gone (vpcd and real readers notice a removal only at their next poll):
         // connecting again at once would spin connect → fail → connect until then. Back off.
@@ -464,11 +501,11 @@ private:
         connect();
     }
 
-    void handle_failure(const std::string& what, LONG code) {
+    void handle_failure(const std::string& what, LONG code, bool pcscd_noticed = false) {
         if (service_lost(code)) {
             lose_service(what, code);
         } else if (card_lost(code)) {
-            lose_card(what, code);
+            lose_card(what, code, pcscd_noticed);
         } else {
             log_error(LogLevel::Warning, what, code);  // e.g. a malformed command: the card stays
         }
@@ -478,7 +515,7 @@ private:
     void check_card() {
         CardInfo info;
         LONG rv = read_status(info);
-        if (rv != SCARD_S_SUCCESS) handle_failure("SCardStatus", rv);
+        if (rv != SCARD_S_SUCCESS) handle_failure("SCardStatus", rv, true);
     }
 
     LONG read_status(CardInfo& info) {
@@ -526,11 +563,20 @@ private:
             return;
         }
         bool transient = false;
+        bool probed = false;
+        bool found_by_probe = false;
         for (const auto& reader : readers) {
             if (!reader_matches(reader)) continue;
             SCARDHANDLE handle = 0;
             DWORD active = 0;  // read back with SCardStatus below
             rv = SCardConnect(*context_, reader.c_str(), share_mode(), wanted_protocols(), &handle, &active);
+            if (rv == SCARD_E_NO_SMARTCARD && stale_probes_left_ > 0) {
+                probed = true;
+                if (probe_stale_reader(reader, handle)) {
+                    rv = SCARD_S_SUCCESS;
+                    found_by_probe = true;
+                }
+            }
             if (rv == SCARD_E_NO_SMARTCARD) continue;
             if (rv != SCARD_S_SUCCESS) {
                 if (service_lost(rv)) {
@@ -568,12 +614,56 @@ private:
             }
             exchanged_since_connect_ = false;  // the back-off is reset by the first exchange
             retry_at_.reset();
+            stale_probes_left_ = 0;
+            if (found_by_probe) {
+                // The probe may have beaten pcscd's own detection of a card just inserted:
+                // pcscd then powers it up once more within its poll period, which would cut
+                // a CAT session short. Announce the card only once that has had time to pass.
+                settle_until_ = Clock::now() + kProbeSettle;
+                retry_at_ = settle_until_;  // wakes the card thread
+                log(LogLevel::Debug, "card found by a probe: announced after " +
+                                         std::to_string(kProbeSettle.count()) + " ms");
+                return;
+            }
             log(LogLevel::Info,
                 "card in '" + info.reader + "', " + info.protocol + ", ATR " + cat::to_hex(info.atr));
             post_ready(std::move(info));
             return;
         }
+        if (probed) {
+            --stale_probes_left_;
+            transient = true;
+        }
         if (transient) schedule_retry();
+    }
+
+    // pcscd can list a reader as empty while a card is in it: when a reset (SCardReconnect)
+    // fails because the card was being swapped at that moment, pcscd marks the reader absent,
+    // but its event thread, which polls the reader, saw "present" before and "present" after
+    // (the new card) and so never corrects the state nor reports a change. Every SCardConnect
+    // then answers SCARD_E_NO_SMARTCARD until the card is physically removed again (seen with
+    // vpcd: a card process killed and a new one connected within one poll). A direct
+    // connection (no card needed) followed by a reset makes pcscd power the card and take its
+    // ATR afresh. Tried only after a card was lost through a failure, a few times with
+    // back-off (kStaleProbes): a reader that is really empty answers the reset with
+    // SCARD_E_NO_SMARTCARD and is left alone.
+    bool probe_stale_reader(const std::string& reader, SCARDHANDLE& handle) {
+        SCARDHANDLE direct = 0;
+        DWORD active = 0;
+        LONG rv = SCardConnect(*context_, reader.c_str(), SCARD_SHARE_DIRECT, 0, &direct, &active);
+        if (rv != SCARD_S_SUCCESS) {
+            log_error(LogLevel::Debug, "probe: SCardConnect(DIRECT, " + reader + ")", rv);
+            return false;
+        }
+        rv = SCardReconnect(direct, share_mode(), wanted_protocols(), SCARD_RESET_CARD, &active);
+        if (rv != SCARD_S_SUCCESS) {
+            log_error(LogLevel::Debug, "probe: SCardReconnect(RESET, " + reader + ")", rv);
+            SCardDisconnect(direct, SCARD_LEAVE_CARD);
+            return false;
+        }
+        log(LogLevel::Info, "reader '" + reader + "': pcscd listed it as empty, a reset found a card");
+        handle = direct;
+        return true;
     }
 
     void reset_card() {
@@ -774,6 +864,8 @@ private:
     std::optional<Clock::time_point> retry_at_;
     bool exchanged_since_connect_ = false;  // an SCardTransmit succeeded on this handle
     int context_failures_ = 0;
+    int stale_probes_left_ = 0;  // see probe_stale_reader
+    std::optional<Clock::time_point> settle_until_;  // a probed card not yet announced
 
     std::thread card_thread_;
     std::thread watch_thread_;

@@ -296,6 +296,8 @@ class Fixture:
         args = ['pcscd', '-f', '-c', self.confdir]
         if self.apdu_log:
             args += ['-a', '-d']
+        elif os.environ.get('DMSC_TEST_PCSCD_DEBUG') == '1':  # docs/CONTRIBUTING.md
+            args += ['-d']
         out = open(self.pcscd_log, 'ab')
         self.pcscd = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         out.close()
@@ -387,7 +389,10 @@ class Fixture:
             with open(self.pcscd_log, 'rb') as f:
                 tail = f.read()[-4000:].decode(errors='replace')
             log('pcscd log tail:\n' + tail)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if os.environ.get('DMSC_TEST_KEEP') == '1':  # docs/CONTRIBUTING.md
+            log('kept', self.tmp)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def handle(self, request):
         """One '@' request from a check program -> reply line."""
