@@ -621,8 +621,8 @@ private:
                 // a CAT session short. Announce the card only once that has had time to pass.
                 settle_until_ = Clock::now() + kProbeSettle;
                 retry_at_ = settle_until_;  // wakes the card thread
-                log(LogLevel::Debug, "card found by a probe: announced after " +
-                                         std::to_string(kProbeSettle.count()) + " ms");
+                log(LogLevel::Debug,
+                    "card found by a probe: announced after " + std::to_string(kProbeSettle.count()) + " ms");
                 return;
             }
             log(LogLevel::Info,
@@ -864,7 +864,7 @@ private:
     std::optional<Clock::time_point> retry_at_;
     bool exchanged_since_connect_ = false;  // an SCardTransmit succeeded on this handle
     int context_failures_ = 0;
-    int stale_probes_left_ = 0;  // see probe_stale_reader
+    int stale_probes_left_ = 0;                      // see probe_stale_reader
     std::optional<Clock::time_point> settle_until_;  // a probed card not yet announced
 
     std::thread card_thread_;
