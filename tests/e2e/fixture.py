@@ -349,8 +349,9 @@ class Fixture:
             pass
         return out
 
-    def start_mini_card(self):
-        self.card = MiniCard()
+    def start_mini_card(self, card_class=None):
+        """A MiniCard (or a subclass of it, to play a card's misbehaviour) in the reader."""
+        self.card = (card_class or MiniCard)()
         self.card.insert()
         return self.card
 

@@ -88,7 +88,7 @@ class Rig:
     """One test's services. `with Rig(argv, scenario_text, ...) as rig:`."""
 
     def __init__(self, argv, scenario_text, config_extra='', card_extra='', dm_args=(),
-                 sysctls=(), apdu_log=False):
+                 sysctls=(), apdu_log=False, mini_card=None):
         if len(argv) != 4:
             print(__doc__)
             sys.exit(2)
@@ -99,6 +99,9 @@ class Rig:
         self.dm_args = list(dm_args)
         self.sysctls = list(sysctls)
         self.apdu_log = apdu_log  # pcscd -a -d: every APDU in its log (fx.apdu_exchanges())
+        # A fixture.MiniCard subclass played in Python instead of dmsc-simcard (for card
+        # behaviour a scenario cannot express, e.g. FETCH answers that are no command at all).
+        self.mini_card = mini_card
         self.failures = []
         self.fx = None
         self.gw = self.card = self.dm = None
@@ -119,7 +122,10 @@ class Rig:
             f.write(self.scenario_text)
         self.card_log_path = os.path.join(self.tmp, 'simcard.log')
         self.verdict_path = os.path.join(self.tmp, 'verdict.json')
-        self.start_card()
+        if self.mini_card:
+            self.card = self.fx.start_mini_card(self.mini_card)
+        else:
+            self.start_card()
         self.config = os.path.join(self.tmp, 'gateway.toml')
         with open(self.config, 'w') as f:
             f.write(f'''[card]
