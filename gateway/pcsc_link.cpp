@@ -667,7 +667,7 @@ private:
     }
 
     void reset_card() {
-        if (!card_) {
+        if (!card_ || settle_until_) {  // a probed card is announced (card_ready) once settled
             log(LogLevel::Warning, "reset requested without a card; card_ready follows when one shows up");
             return;
         }
@@ -688,7 +688,9 @@ private:
     }
 
     void exchange(Request request) {
-        if (!card_) {
+        // A card found by a probe and not yet announced is not the daemon's card yet: a
+        // transmit still queued from before (for the card that was lost) must not reach it.
+        if (!card_ || settle_until_) {
             post_result(std::move(request.done), TransmitResult{false, {}, "no card", true});
             return;
         }
