@@ -27,14 +27,7 @@ DM_PORT = 1100
 RSS_SLACK_KB = 1024
 
 
-def wait_for(predicate, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
+wait_for = fixture.wait_for  # the fault tests import it from here
 
 
 def proc_resources(pid):
