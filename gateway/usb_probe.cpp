@@ -7,6 +7,7 @@
 #include "dmsc_config.h"
 #include "gateway/iccd_proto.hpp"
 #if DMSC_HAVE_USB
+#include "gateway/libusb_asio.hpp"
 // libusb.h declares zero-sized arrays (a C idiom g++ -Wpedantic refuses).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"
@@ -43,25 +44,13 @@ LinkPresence probe_links(const CardConfig& card) {
         const auto bus = libusb_get_bus_number(dev), addr = libusb_get_device_address(dev);
         if (!selector->matches(dd.idVendor, dd.idProduct, bus, addr)) continue;
         ++matching;
-        libusb_config_descriptor* cfg = nullptr;
-        if (libusb_get_active_config_descriptor(dev, &cfg) != 0) continue;
-        std::vector<iccd::InterfaceInfo> ifs;
-        for (int k = 0; k < cfg->bNumInterfaces; ++k)
-            for (int a = 0; a < cfg->interface[k].num_altsetting; ++a) {
-                const auto& d = cfg->interface[k].altsetting[a];
-                iccd::InterfaceInfo info{d.bInterfaceNumber,   d.bAlternateSetting,  d.bInterfaceClass,
-                                         d.bInterfaceSubClass, d.bInterfaceProtocol, {}};
-                for (int e = 0; e < d.bNumEndpoints; ++e)
-                    info.endpoints.push_back({d.endpoint[e].bEndpointAddress, d.endpoint[e].bmAttributes,
-                                              d.endpoint[e].wMaxPacketSize});
-                ifs.push_back(std::move(info));
-            }
-        libusb_free_config_descriptor(cfg);
+        const auto ifs = usb_interfaces(dev);
+        if (!ifs) continue;
         std::string not_card;
-        if (const auto found = iccd::find_card_interface(ifs, not_card)) {
+        if (const auto found = iccd::find_card_interface(*ifs, not_card)) {
             char where[80];
             std::snprintf(where, sizeof where, "%04x:%04x at %03u:%03u, %s%s", dd.idVendor, dd.idProduct, bus,
-                          addr, iccd::name_of(found->kind), iccd::find_eem_interface(ifs) ? " + EEM" : "");
+                          addr, iccd::name_of(found->kind), iccd::find_eem_interface(*ifs) ? " + EEM" : "");
             p.usb_uicc = where;
         }
     }
